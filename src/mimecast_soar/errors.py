@@ -4,19 +4,19 @@
     ├── ConfigurationError            bad connection file, bad arguments: stops before any call
     ├── InvalidInputError             one row's input is wrong: an error row, nothing sent
     └── MimecastError                 the Mimecast API (or the way to it) failed a call
-        ├── AuthenticationError       401: wrong keys, bad signature, clock skew, bad token  [fatal]
-        ├── BindingExpiredError       418: the API 1.0 access key binding expired            [fatal]
+        ├── AuthenticationError       401: wrong keys, bad signature, clock skew  [fatal]
+        ├── BindingExpiredError       418: the API 1.0 key binding expired        [fatal]
         ├── PermissionDeniedError     403: the application's role may not call this endpoint
         ├── NotFoundError             404: unknown endpoint or resource
-        ├── RateLimitedError          429: quota exhausted (carries `reset_ms`)              [retriable]
-        ├── ServerError               5xx                                                    [retriable on reads]
+        ├── RateLimitedError          429: quota exhausted (carries `reset_ms`)   [retriable]
+        ├── ServerError               5xx                                         [retried on reads]
         ├── ResponseFormatError       the body is not the JSON envelope Mimecast sends
         ├── RequestFailedError        HTTP 200 with `fail[]` entries or a non-200 `meta.status`
         └── TransportError            no usable HTTP exchange
-            ├── ConnectError          could not connect (nothing was sent)                   [retriable]
+            ├── ConnectError          could not connect (nothing was sent)   [retriable]
             ├── TimeoutError_         the server did not answer in time
             ├── ConnectionDroppedError the connection closed before a response arrived
-            └── TLSError              certificate verification or handshake failed           [fatal]
+            └── TLSError              certificate verification failed        [fatal]
 
 `fatal` errors end the run (every remaining row then gets an error row naming the cause);
 the others become an error row for the input row that caused them. Messages are written for a
@@ -25,7 +25,7 @@ security engineer and never contain a secret.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -170,7 +170,7 @@ class ConnectError(TransportError):
     retryable = True
 
 
-class TimeoutError_(TransportError):  # noqa: N801 - avoids shadowing the builtin TimeoutError
+class TimeoutError_(TransportError):
     """The server did not answer within the timeout."""
 
 

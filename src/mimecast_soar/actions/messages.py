@@ -1,0 +1,65 @@
+"""Get Message Details: the message-info object of one message.
+
+Mimecast page: message-finder/get-message-info
+(https://integrations.mimecast.com/documentation/endpoint-reference/message-finder-formerly-tracking/get-message-info);
+facts in mimecast-api.md §7.4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from mimecast_soar.actions.common import first_data, response_error_text
+from mimecast_soar.actions.inputs import Inputs
+from mimecast_soar.actions.spec import (
+    ActionContext,
+    ActionSpec,
+    InputKind,
+    InputSpec,
+    OutputShape,
+    Row,
+    error_row,
+    result_row,
+)
+
+DETAILS_INPUTS = (
+    InputSpec(
+        id="message_id_column",
+        label="Message ID Column Name",
+        description=(
+            "Column name from the parent table that contains the ID for messages to be released."
+        ),
+        kind=InputKind.COLUMN,
+        required=True,
+    ),
+)
+
+
+async def _details(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
+    inputs = Inputs(DETAILS_INPUTS, values)
+    message_id = inputs.required_text("message_id_column")
+    response = await context.client.call(
+        "/api/message-finder/get-message-info", [{"id": message_id}], mutating=False
+    )
+    problem = response_error_text(response)
+    info = first_data(response)
+    if problem is not None or not info:
+        yield error_row(
+            f"Mimecast returned no details for message {message_id}: "
+            + (problem or "the response was empty")
+        )
+        return
+    yield result_row(info)
+
+
+GET_MESSAGE_DETAILS = ActionSpec(
+    id="get_message_details",
+    name="Get Message Details",
+    description="Retrieve detailed information about a specific message.",
+    path="/api/message-finder/get-message-info",
+    mutating=False,
+    output=OutputShape.SINGLE,
+    inputs=DETAILS_INPUTS,
+    execute=_details,
+)

@@ -1,0 +1,174 @@
+"""Blocked-sender policies: Create Policy and Get Policy.
+
+Mimecast pages: blocked-sender-policy/create-policy and get-policy under
+.../endpoint-reference/policies/ (mimecast-api.md §7.11–7.12). The policy may be given in the
+older flat form (`fromType`, `toType`, ...) or the current nested form (`from: {type, ...}`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from mimecast_soar.actions.common import raw_row
+from mimecast_soar.actions.inputs import Inputs
+from mimecast_soar.actions.spec import (
+    ActionContext,
+    ActionSpec,
+    InputKind,
+    InputSpec,
+    OutputShape,
+    Row,
+)
+from mimecast_soar.actions.values import show_value
+from mimecast_soar.errors import InvalidInputError
+
+POLICY_OPTIONS = ("no_action", "block_sender")
+ADDRESS_TYPES = (
+    "everyone",
+    "internal_addresses",
+    "external_addresses",
+    "email_domain",
+    "profile_group",
+    "individual_email_address",
+    "address_attribute_value",
+    "free_mail_domains",
+    "header_display_name",
+)
+FROM_PARTS = ("envelope_from", "header_from", "both")
+
+CREATE_INPUTS = (
+    InputSpec(
+        id="policy",
+        label="Policy",
+        description=(
+            "Jinja-templated text containing the Policy in json format. Example : {{policy}}"
+        ),
+        kind=InputKind.JINJA,
+        required=True,
+        value_type="json",
+    ),
+    InputSpec(
+        id="option",
+        label="Option",
+        description=(
+            "Jinja-templated text that defines a policy action, must be one of: no_action, "
+            "block_sender."
+        ),
+        kind=InputKind.JINJA,
+        required=True,
+        options=POLICY_OPTIONS,
+    ),
+)
+
+
+def _check_type(policy: Mapping[str, Any], side: str) -> None:
+    flat = policy.get(f"{side}Type")
+    nested = policy.get(side)
+    if flat is None and not isinstance(nested, Mapping):
+        raise InvalidInputError(
+            f"Policy needs {side}Type (flat form) or {side}.type (nested form)", input_id="policy"
+        )
+    candidates = [flat] if flat is not None else []
+    if isinstance(nested, Mapping):
+        candidates.append(nested.get("type"))
+    for value in candidates:
+        if value not in ADDRESS_TYPES:
+            raise InvalidInputError(
+                f"Policy {side} type {show_value(value)} is not allowed; allowed: "
+                + ", ".join(ADDRESS_TYPES),
+                input_id="policy",
+            )
+
+
+def parse_policy(text: str) -> dict[str, Any]:
+    """The rendered Policy input as a validated policy object (flat or nested form)."""
+    try:
+        policy = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInputError(
+            f"Policy is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})",
+            input_id="policy",
+        ) from None
+    if not isinstance(policy, dict):
+        raise InvalidInputError("Policy must be a JSON object", input_id="policy")
+    description = policy.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise InvalidInputError("Policy needs a non-empty description", input_id="policy")
+    _check_type(policy, "from")
+    _check_type(policy, "to")
+    from_part = policy.get("fromPart")
+    if from_part is not None and from_part not in FROM_PARTS:
+        raise InvalidInputError(
+            f"Policy fromPart {show_value(from_part)} is not allowed; allowed: "
+            + ", ".join(FROM_PARTS),
+            input_id="policy",
+        )
+    return policy
+
+
+async def _create(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
+    given = Inputs(CREATE_INPUTS, values)
+    policy = parse_policy(given.required_text("policy"))
+    option = given.required_text("option").lower()
+    if option not in POLICY_OPTIONS:
+        raise InvalidInputError(
+            f"Option {show_value(option)} is not allowed; allowed: " + ", ".join(POLICY_OPTIONS),
+            input_id="option",
+        )
+    response = await context.client.call(
+        "/api/policy/blockedsenders/create-policy",
+        [{"option": option, "policy": policy}],
+        mutating=True,
+    )
+    yield raw_row(response)
+
+
+CREATE_POLICY = ActionSpec(
+    id="create_policy",
+    name="Create Policy",
+    description=(
+        "This endpoint creates new blocked sender policies, which can be used to manage a "
+        "combination of sender and recipient restrictions."
+    ),
+    path="/api/policy/blockedsenders/create-policy",
+    mutating=True,
+    output=OutputShape.RAW,
+    inputs=CREATE_INPUTS,
+    execute=_create,
+)
+
+GET_POLICY_INPUTS = (
+    InputSpec(
+        id="policy_id",
+        label="Policy ID",
+        description=(
+            "Jinja-templated text containing the Mimecast ID of the blocked sender policy "
+            "(empty returns all blocked sender policies). Example: {{policy_id_column}}"
+        ),
+        kind=InputKind.JINJA,
+        empty_means="all blocked sender policies",
+    ),
+)
+
+
+async def _get(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
+    policy_id = Inputs(GET_POLICY_INPUTS, values).text("policy_id")
+    data = [{"id": policy_id}] if policy_id else []
+    response = await context.client.call(
+        "/api/policy/blockedsenders/get-policy", data, mutating=False
+    )
+    yield raw_row(response)
+
+
+GET_POLICY = ActionSpec(
+    id="get_policy",
+    name="Get Policy",
+    description="Get blocked sender policies: one by its ID, or all of them.",
+    path="/api/policy/blockedsenders/get-policy",
+    mutating=False,
+    output=OutputShape.RAW,
+    inputs=GET_POLICY_INPUTS,
+    execute=_get,
+)

@@ -1,0 +1,42 @@
+"""The registry of actions, in the seed's order. Everything that lists actions reads this."""
+
+from __future__ import annotations
+
+from mimecast_soar.actions.directory import ADD_GROUP_MEMBER, FIND_GROUPS, GET_GROUP_MEMBERS
+from mimecast_soar.actions.hold import GET_HOLD_MESSAGE_LIST, REJECT_MESSAGE, RELEASE_MESSAGE
+from mimecast_soar.actions.messages import GET_MESSAGE_DETAILS
+from mimecast_soar.actions.policy import CREATE_POLICY, GET_POLICY
+from mimecast_soar.actions.spec import ActionSpec
+from mimecast_soar.actions.ttp import (
+    GET_TTP_ATTACHMENT_LOGS,
+    GET_TTP_IMPERSONATION_LOGS,
+    GET_TTP_URL_LOGS,
+)
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    GET_HOLD_MESSAGE_LIST,
+    REJECT_MESSAGE,
+    RELEASE_MESSAGE,
+    GET_MESSAGE_DETAILS,
+    GET_TTP_URL_LOGS,
+    GET_TTP_IMPERSONATION_LOGS,
+    GET_TTP_ATTACHMENT_LOGS,
+    FIND_GROUPS,
+    GET_GROUP_MEMBERS,
+    ADD_GROUP_MEMBER,
+    CREATE_POLICY,
+    GET_POLICY,
+)
+
+REGISTRY: dict[str, ActionSpec] = {spec.id: spec for spec in ACTIONS}
+
+
+def get_action(action_id: str) -> ActionSpec:
+    """The action with this id (or seed name, any case); KeyError lists the known ids."""
+    if action_id in REGISTRY:
+        return REGISTRY[action_id]
+    wanted = action_id.strip().lower()
+    for spec in ACTIONS:
+        if wanted in (spec.name.lower(), spec.id.replace("_", "-")):
+            return spec
+    raise KeyError(f"unknown action {action_id!r}; known: {', '.join(REGISTRY)}")

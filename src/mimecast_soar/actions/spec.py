@@ -1,0 +1,178 @@
+"""How an action is declared: its inputs, its Mimecast call and the shape of its output rows.
+
+An `ActionSpec` is data. The CLI, the platform bundle, the manifest and the docs all read it;
+nothing else declares an action. `execute` turns one row's resolved input values into output rows
+(an async iterator, so a log pull of a million records streams); `run_row` wraps it with the
+error policy every caller shares: an input or API error becomes one error row, a fatal error
+propagates so the runner can stop the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from mimecast_soar.actions.values import BatchWindow
+from mimecast_soar.errors import InvalidInputError, MimecastError, MimecastSoarError
+
+if TYPE_CHECKING:
+    from mimecast_soar.api import MimecastClient
+
+Row = dict[str, Any]
+
+
+class InputKind(StrEnum):
+    """How the platform supplies an input: a column of the parent table, a template, a setting."""
+
+    COLUMN = "column"
+    JINJA = "jinja"
+    PARAM = "param"
+
+
+class OutputShape(StrEnum):
+    """The three output forms of devo-soar-mimecast.md §3."""
+
+    SINGLE = "single"  # one row: {"has_error", "error", "result": payload}
+    RECORDS = "records"  # one row per record, fields merged; `noResults` when there are none
+    RAW = "raw"  # the Mimecast response object merged after has_error/error
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input of an action, as the seed shows it and as our runtime treats it."""
+
+    id: str
+    label: str
+    description: str
+    kind: InputKind
+    #: What the seed's form marks as required (the platform's UI flag).
+    required: bool = False
+    #: The value used when the input is empty, as text (`"true"`, `"100"`, `"all"`).
+    default: str | None = None
+    #: Allowed values for a select.
+    options: tuple[str, ...] = ()
+    #: What an empty value means when there is no textual default ("the batch start").
+    empty_means: str | None = None
+    #: `bool`, `int`, `text`, `time`, `choice`, `json`: for the manifest and the platform types.
+    value_type: str = "text"
+
+    @property
+    def needs_value(self) -> bool:
+        """True when empty is not valid: no default and no meaning for empty."""
+        return self.required and self.default is None and self.empty_means is None
+
+
+class ActionContext(Protocol):
+    """What an action may use while it runs: the shared client, the batch window, a notice line."""
+
+    @property
+    def client(self) -> MimecastClient: ...
+
+    @property
+    def window(self) -> BatchWindow: ...
+
+    def notice(self, text: str) -> None:
+        """Report something a person should know (a capped pull) on stderr, not in a row."""
+
+
+@dataclass
+class SimpleContext:
+    """A plain `ActionContext`."""
+
+    client: MimecastClient
+    window: BatchWindow
+    on_notice: Callable[[str], None] = field(default=lambda _text: None)
+
+    def notice(self, text: str) -> None:
+        self.on_notice(text)
+
+
+Executor = Callable[[ActionContext, Mapping[str, Any]], AsyncIterator[Row]]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action: identity, inputs, the Mimecast endpoint and how rows are produced."""
+
+    id: str
+    name: str
+    description: str
+    path: str
+    mutating: bool
+    output: OutputShape
+    inputs: tuple[InputSpec, ...]
+    execute: Executor = field(repr=False, compare=False)
+    #: Beyond the seed: not in the user's original page.
+    extra: bool = False
+
+    def input(self, input_id: str) -> InputSpec:
+        """The input with this id."""
+        for spec in self.inputs:
+            if spec.id == input_id:
+                return spec
+        raise KeyError(input_id)
+
+    def inputs_of(self, kind: InputKind) -> tuple[InputSpec, ...]:
+        """The inputs of one kind, in declaration order."""
+        return tuple(spec for spec in self.inputs if spec.kind is kind)
+
+
+def error_row(message: str) -> Row:
+    """A failure row: one clear sentence, no traceback."""
+    return {"has_error": True, "error": message}
+
+
+def result_row(result: Any) -> Row:
+    """A success row of a single-result action."""
+    return {"has_error": False, "error": None, "result": result}
+
+
+def record_row(record: Mapping[str, Any]) -> Row:
+    """A success row carrying one record's fields after has_error/error."""
+    row: Row = {"has_error": False, "error": None}
+    for key, value in record.items():
+        if key not in ("has_error", "error"):
+            row[key] = value
+    return row
+
+
+def no_results_row() -> Row:
+    """The row of a records action that found nothing."""
+    return {"has_error": False, "error": None, "noResults": "no results returned"}
+
+
+def describe_error(error: BaseException) -> str:
+    """One sentence for an error row: ours verbatim, anything unexpected by its type only."""
+    if isinstance(error, MimecastSoarError):
+        return error.message
+    return f"internal error ({type(error).__name__}); the row was not processed"
+
+
+async def run_row(
+    spec: ActionSpec, context: ActionContext, values: Mapping[str, Any]
+) -> AsyncIterator[Row]:
+    """Run one input row through `spec`, always yielding at least one row.
+
+    Input and API errors become an error row (after any rows already produced, so a pull that
+    fails on page five keeps its first four pages). Fatal errors (`error.fatal`) propagate: the
+    runner stops the run and gives every remaining row an error row naming the cause.
+    """
+    produced = False
+    try:
+        async for row in spec.execute(context, values):
+            produced = True
+            yield row
+    except (InvalidInputError, MimecastError) as error:
+        if error.fatal:
+            raise
+        produced = True
+        yield error_row(describe_error(error))
+    except MimecastSoarError:
+        raise
+    except Exception as error:
+        produced = True
+        yield error_row(describe_error(error))
+    if not produced:
+        yield no_results_row() if spec.output is OutputShape.RECORDS else result_row(None)

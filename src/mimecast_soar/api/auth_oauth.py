@@ -1,0 +1,191 @@
+"""API 2.0 authentication: OAuth 2 client credentials, as an `httpx.Auth` (mimecast-api.md §3).
+
+The token comes from ``POST {base}/oauth/token`` with the form fields ``client_id``,
+``client_secret`` and ``grant_type=client_credentials``; the answer is
+``{"access_token": "...", "token_type": "Bearer", "expires_in": 1799}`` (about 30 minutes).
+API calls then carry ``Authorization: Bearer <token>``.
+
+- The token is cached and refreshed before it runs out: `refresh_margin_seconds` =
+  min(60 s, 10 % of its lifetime) early, on the injected clock.
+- Only one fetch runs at a time: concurrent calls wait on an `anyio.Lock` and reuse the fresh
+  token instead of each fetching their own.
+- A 401 on an API call refetches the token once (unless another call already did) and repeats
+  that request once; a second 401 is returned to the client, which raises
+  `AuthenticationError`.
+- A refused token request raises `AuthenticationError` naming the client id, never the secret;
+  a 429 or 5xx from the token endpoint raises `RateLimitedError`/`ServerError` for the token
+  path, so the retry loop knows the API request itself was never sent.
+
+The token fetch is yielded from the auth flow, so it goes through the client's own transport
+(proxy, TLS settings, `MockTransport` in tests) without a second HTTP client.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any
+
+import anyio
+import httpx
+import orjson
+
+from mimecast_soar.api.credentials import Api2Credentials
+from mimecast_soar.api.envelope import excerpt
+from mimecast_soar.api.failures import error_for_status, mimecast_code_and_message
+from mimecast_soar.errors import AuthenticationError
+from mimecast_soar.secret import Redactor
+
+__all__ = ["DEFAULT_TOKEN_TTL_SECONDS", "OAuthAuth", "refresh_margin_seconds"]
+
+#: Lifetime assumed when the token response has no usable ``expires_in``.
+DEFAULT_TOKEN_TTL_SECONDS = 1800.0
+
+
+def refresh_margin_seconds(ttl_seconds: float) -> float:
+    """How long before expiry a token is replaced: min(60 s, 10 % of its lifetime)."""
+    return min(60.0, 0.1 * ttl_seconds)
+
+
+class OAuthAuth(httpx.Auth):
+    """Bearer-token auth with a cached, shared, early-refreshed client-credentials token.
+
+    `token_url` is the full URL of the token endpoint (``{base_url}/oauth/token``). `clock`
+    returns monotonic seconds. Every token obtained is registered with `redactor`.
+    """
+
+    def __init__(
+        self,
+        credentials: Api2Credentials,
+        token_url: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        redactor: Redactor | None = None,
+    ) -> None:
+        self._credentials = credentials
+        self._token_url = token_url
+        self.token_path = httpx.URL(token_url).path
+        self._clock = clock
+        self._redactor = redactor if redactor is not None else Redactor()
+        self._redactor.add(credentials.client_secret)
+        self._lock = anyio.Lock()
+        self._token: str | None = None
+        self._refresh_at = float("-inf")
+        #: Number of tokens fetched so far (for tests and diagnostics).
+        self.fetch_count = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"OAuthAuth(client_id={self._credentials.client_id!r}, token_url={self._token_url!r})"
+        )
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        """Not supported: the client is asynchronous."""
+        raise RuntimeError("OAuthAuth works with httpx.AsyncClient only")
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Attach a valid token; on a 401, refetch once and repeat the request once."""
+        rejected: str | None = None
+        for try_number in (1, 2):
+            token = self._usable_token(rejected)
+            if token is None:
+                async with self._lock:
+                    # Another call may have fetched while this one waited for the lock.
+                    token = self._usable_token(rejected)
+                    if token is None:
+                        token_response = yield self._token_request(request)
+                        token = await self._accept_token(token_response)
+            request.headers["Authorization"] = f"Bearer {token}"
+            response = yield request
+            if response.status_code != 401 or try_number == 2:
+                return
+            rejected = token
+
+    def _usable_token(self, rejected: str | None) -> str | None:
+        token = self._token
+        if token is None or token == rejected or self._clock() >= self._refresh_at:
+            return None
+        return token
+
+    def _token_request(self, request: httpx.Request) -> httpx.Request:
+        headers = {"Accept": "application/json"}
+        if user_agent := request.headers.get("User-Agent"):
+            headers["User-Agent"] = user_agent
+        return httpx.Request(
+            "POST",
+            self._token_url,
+            data={
+                "client_id": self._credentials.client_id,
+                "client_secret": self._credentials.client_secret.get(),
+                "grant_type": "client_credentials",
+            },
+            headers=headers,
+            # Carries the client's timeout settings over to the token request.
+            extensions=dict(request.extensions),
+        )
+
+    async def _accept_token(self, response: httpx.Response) -> str:
+        await response.aread()
+        path = self.token_path
+        if response.status_code == 429 or response.status_code >= 500:
+            error = error_for_status(response, path=path, redactor=self._redactor)
+            assert error is not None
+            raise error
+        client_id = self._credentials.client_id
+        if response.status_code != 200:
+            code, detail = (
+                self._redactor(text) if text else None
+                for text in mimecast_code_and_message(response.content)
+            )
+            said = ": ".join(p for p in (code, detail) if p)
+            status_text = (
+                f"HTTP {response.status_code}, {said}" if said else (f"HTTP {response.status_code}")
+            )
+            message = (
+                f"Mimecast refused the OAuth token request on {path} for client id "
+                f"{client_id!r} ({status_text}). Check the client id and client secret of the "
+                "API 2.0 application."
+            )
+            raise AuthenticationError(
+                self._redactor(message),
+                path=path,
+                http_status=response.status_code,
+                code=code,
+                detail=detail,
+            )
+        token, ttl_seconds = self._parse_token(response.content)
+        if token is None:
+            message = (
+                f"The OAuth token response on {path} for client id {client_id!r} has no "
+                f"access_token: {excerpt(response.content, self._redactor)}"
+            )
+            raise AuthenticationError(self._redactor(message), path=path, http_status=200)
+        self._redactor.add(token)
+        self._token = token
+        self._refresh_at = self._clock() + ttl_seconds - refresh_margin_seconds(ttl_seconds)
+        self.fetch_count += 1
+        return token
+
+    @staticmethod
+    def _parse_token(content: bytes) -> tuple[str | None, float]:
+        try:
+            body: Any = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            return None, DEFAULT_TOKEN_TTL_SECONDS
+        if not isinstance(body, dict):
+            return None, DEFAULT_TOKEN_TTL_SECONDS
+        token = body.get("access_token")
+        ttl: Any = body.get("expires_in")
+        try:
+            ttl_seconds = float(ttl)
+        except (TypeError, ValueError):
+            ttl_seconds = DEFAULT_TOKEN_TTL_SECONDS
+        if not ttl_seconds > 0:  # also rejects NaN
+            ttl_seconds = DEFAULT_TOKEN_TTL_SECONDS
+        if not isinstance(token, str) or not token:
+            return None, ttl_seconds
+        return token, ttl_seconds

@@ -1,0 +1,254 @@
+"""`MimecastClient`: one connection's calls to the Mimecast API, with auth, retries and rate limits.
+
+A call is ``POST {base_url}{path}`` with the JSON envelope (`envelope`), signed by `HmacAuth`
+(API 1.0) or `OAuthAuth` (API 2.0), retried by `RetryLoop` according to the caller's `mutating`
+flag, and paced by the client's shared `RateGate`. HTTP and transport failures become the
+typed errors of `mimecast_soar.errors`; ``fail[]`` entries do not raise here (the caller decides,
+see `MimecastResponse.raise_for_failures`). Every error message passes through `redactor`, which
+knows every secret of the credentials and every OAuth token obtained.
+
+Usage::
+
+    async with MimecastClient(ClientSettings(credentials, region="eu")) as client:
+        response = await client.call("/api/account/get-account", [], mutating=False)
+        async for message in client.paginate(
+            "/api/gateway/get-hold-message-list", [{"admin": True}], records_key=None, page_size=500
+        ):
+            ...
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+import httpx
+
+from mimecast_soar.api.auth_hmac import HmacAuth
+from mimecast_soar.api.auth_oauth import OAuthAuth
+from mimecast_soar.api.credentials import Api1Credentials, Credentials, api_version, secrets_of
+from mimecast_soar.api.envelope import MimecastResponse, encode_request, parse_envelope
+from mimecast_soar.api.failures import error_for_exception, error_for_status, reset_ms_of
+from mimecast_soar.api.pagination import Pagination
+from mimecast_soar.api.rate_gate import RateGate
+from mimecast_soar.api.regions import resolve_base_url
+from mimecast_soar.api.retry import RetryLoop, RetryPolicy
+from mimecast_soar.api.transport import build_http_client, proxy_password
+from mimecast_soar.errors import MimecastError
+from mimecast_soar.secret import Redactor
+
+__all__ = ["ClientSettings", "MimecastClient"]
+
+_API1_HINT = "Check the application key, access key and secret key, and the machine's clock."
+_API2_HINT = "Check the client id and client secret; the OAuth token was refused."
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Everything that decides how one connection reaches Mimecast.
+
+    `verify_ssl` is True, False, or the path of a CA bundle; `proxy` an ``http://``,
+    ``https://``, ``socks5://`` or ``socks5h://`` URL (SOCKS names are resolved at the proxy).
+    """
+
+    credentials: Credentials
+    region: str | None = None
+    base_url: str | None = None
+    verify_ssl: bool | str = True
+    proxy: str | None = field(default=None, repr=False)
+    timeout_seconds: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_connections: int = 64
+
+
+async def _anyio_sleep(seconds: float) -> None:
+    await anyio.sleep(seconds)
+
+
+class MimecastClient:
+    """Async client for the Mimecast API; use as ``async with`` or call `aclose()`.
+
+    `transport` replaces the network (tests); `clock` (monotonic seconds) and `sleep` drive
+    retries, the rate gate and the OAuth token lifetime; `redactor` is shared with the caller if
+    given (the client adds the credentials' secrets to it); `on_notice` receives human notices
+    such as ``rate limited on /api/ttp/url/get-logs, waiting 1.2 s``.
+
+    Raises `ConfigurationError` at construction for a bad region, base URL, proxy, CA bundle or
+    API 1.0 secret key.
+    """
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = _anyio_sleep,
+        redactor: Redactor | None = None,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        credentials = settings.credentials
+        self._redactor = redactor if redactor is not None else Redactor()
+        for secret in secrets_of(credentials):
+            self._redactor.add(secret)
+        self._redactor.add(proxy_password(settings.proxy))
+        self._base_url = resolve_base_url(settings.region, credentials, settings.base_url)
+        self._auth: httpx.Auth
+        self._token_path: str | None = None
+        if isinstance(credentials, Api1Credentials):
+            self._auth = HmacAuth(credentials)
+            self._credentials_hint = _API1_HINT
+        else:
+            oauth = OAuthAuth(
+                credentials, f"{self._base_url}/oauth/token", clock=clock, redactor=self._redactor
+            )
+            self._auth = oauth
+            self._token_path = oauth.token_path
+            self._credentials_hint = _API2_HINT
+        self._http = build_http_client(
+            verify_ssl=settings.verify_ssl,
+            proxy=settings.proxy,
+            timeout_seconds=settings.timeout_seconds,
+            max_connections=settings.max_connections,
+            transport=transport,
+        )
+        self._notice = on_notice or (lambda _text: None)
+        self._gate = RateGate(clock=clock, sleep=sleep)
+        self._retry = RetryLoop(
+            settings.retry, gate=self._gate, clock=clock, sleep=sleep, on_notice=self._notice
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"MimecastClient(base_url={self._base_url!r}, "
+            f"api_version={api_version(self.settings.credentials)!r})"
+        )
+
+    @property
+    def base_url(self) -> str:
+        """Scheme and host (plus any path prefix of a base URL override), no trailing slash."""
+        return self._base_url
+
+    @property
+    def redactor(self) -> Redactor:
+        """Masks every secret of the credentials, the proxy password and every OAuth token."""
+        return self._redactor
+
+    @property
+    def rate_gate(self) -> RateGate:
+        """The gate every call of this client waits on while the quota is exhausted."""
+        return self._gate
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def call(
+        self,
+        path: str,
+        data: list[Any],
+        *,
+        mutating: bool,
+        meta: dict[str, Any] | None = None,
+    ) -> MimecastResponse:
+        """One logical call of `path` (e.g. ``/api/gateway/hold-release``), with retries.
+
+        `mutating` says whether the call changes state; it decides what may be retried (see
+        `mimecast_soar.api.retry`). Raises typed errors for HTTP, transport and format failures;
+        does not raise for ``fail[]`` entries or a non-200 ``meta.status``.
+        """
+        if not path.startswith("/"):
+            raise ValueError(f"API path must start with '/': {path!r}")
+        body = encode_request(data, meta)
+        return await self._retry.run(
+            lambda: self._send_once(path, body),
+            path=path,
+            mutating=mutating,
+            request_sent=self._request_sent,
+        )
+
+    def paginate(
+        self,
+        path: str,
+        data: list[Any],
+        *,
+        records_key: str | None,
+        page_size: int,
+        max_records: int | None = None,
+    ) -> Pagination:
+        """Iterate the records of a list endpoint page by page (see `Pagination`)."""
+        return Pagination(
+            self,
+            path,
+            data,
+            records_key=records_key,
+            page_size=page_size,
+            max_records=max_records,
+        )
+
+    def _request_sent(self, error: MimecastError) -> bool:
+        # A failure on the OAuth token endpoint happened before the API request was sent.
+        return self._token_path is None or error.path != self._token_path
+
+    async def _send_once(self, path: str, body: bytes) -> MimecastResponse:
+        request = self._http.build_request("POST", f"{self._base_url}{path}", content=body)
+        try:
+            response = await self._http.send(request, auth=self._auth)
+        except httpx.HTTPError as exc:
+            # Name the token endpoint when that is what failed: the API request was not sent.
+            failed = path
+            if self._token_path is not None and _request_path(exc) == self._token_path:
+                failed = self._token_path
+            raise error_for_exception(exc, path=failed, redactor=self._redactor) from None
+        self._note_rate_headers(response)
+        error = error_for_status(
+            response, path=path, redactor=self._redactor, credentials_hint=self._credentials_hint
+        )
+        if error is not None:
+            raise error
+        return parse_envelope(
+            response.content,
+            path=path,
+            http_status=response.status_code,
+            redactor=self._redactor,
+        )
+
+    def _note_rate_headers(self, response: httpx.Response) -> None:
+        """Close the gate when the quota is used up, before anyone collects a 429."""
+        if response.status_code == 429:
+            # Closed here even when the retry loop will give up, so other calls still pause.
+            self._gate.close_for((reset_ms_of(response) or 0) / 1000)
+            return
+        remaining = response.headers.get("X-RateLimit-Remaining")
+        if remaining is None or remaining.strip() != "0":
+            return
+        reset_ms = reset_ms_of(response)
+        if reset_ms:
+            self._gate.close_for(reset_ms / 1000)
+            self._notice(
+                f"rate limit quota used up (on {response.request.url.path}), "
+                f"pausing calls for {reset_ms / 1000:.1f} s"
+            )
+
+
+def _request_path(exc: httpx.HTTPError) -> str | None:
+    try:
+        return exc.request.url.path
+    except RuntimeError:
+        return None

@@ -1,0 +1,204 @@
+"""Retry policy and the retry loop of one logical Mimecast call.
+
+Safety comes from the caller's `mutating` flag, not from the HTTP method (every Mimecast call is
+a POST; architecture.md "Key decisions"):
+
+- every call retries a 429 (Mimecast guarantees the function did not run,
+  https://integrations.mimecast.com/documentation/api-overview/rate-limiting/) and a failure to
+  connect (nothing was sent);
+- read calls also retry 5xx, timeouts and connections dropped before a response, and a malformed
+  body at most once (a proxy's HTML error page usually clears; a server that keeps sending bad
+  JSON will not, so a second one is final);
+- nothing retries 401, 403, 404, 418, TLS failures or ``fail[]`` entries. (The one OAuth token
+  refresh on a 401 happens inside `OAuthAuth`, below this loop.)
+- a failure on the OAuth token endpoint means the API request itself was never sent, so it is
+  retried as a read even within a mutating call.
+
+A 429 waits at least ``X-RateLimit-Reset`` ms plus `RATE_LIMIT_MARGIN_SECONDS`, through the
+client's shared `RateGate` so concurrent calls pause too; without the header it backs off
+exponentially. Other retries back off exponentially with jitter, capped by `wait_max_seconds`.
+All retries are bounded by `max_attempts` and `max_total_seconds` on the injected clock; when the
+bound is hit the last typed error is raised with the number of attempts appended.
+
+Why not `stamina`: the stack names it, and its backoff hook can return the server's delay, but
+it sleeps with `asyncio.sleep`/`trio.sleep` directly and measures its timeout with tenacity's
+`time.monotonic`; neither can be injected per client (its test mode is a process-wide switch).
+Injected clock and sleep are needed for the shared rate gate and for instant, deterministic
+tests, so this module is a small explicit loop that follows stamina's parameter names.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from mimecast_soar.api.rate_gate import RateGate
+from mimecast_soar.errors import (
+    ConfigurationError,
+    ConnectError,
+    ConnectionDroppedError,
+    MimecastError,
+    RateLimitedError,
+    ResponseFormatError,
+    ServerError,
+    TimeoutError_,
+)
+
+__all__ = ["RATE_LIMIT_MARGIN_SECONDS", "RetryLoop", "RetryPolicy", "retry_reason"]
+
+T = TypeVar("T")
+
+#: Added to ``X-RateLimit-Reset`` so the retry lands after the quota has really been returned.
+RATE_LIMIT_MARGIN_SECONDS = 0.1
+
+#: How many malformed bodies a read call retries.
+_MAX_FORMAT_RETRIES = 1
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds and waits of the retry loop (units in the names, as in stamina)."""
+
+    max_attempts: int = 5
+    max_total_seconds: float = 120.0
+    wait_initial_seconds: float = 0.5
+    wait_max_seconds: float = 30.0
+    wait_jitter_seconds: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ConfigurationError("retry max_attempts must be at least 1.")
+        for name in (
+            "max_total_seconds",
+            "wait_initial_seconds",
+            "wait_max_seconds",
+            "wait_jitter_seconds",
+        ):
+            if getattr(self, name) < 0:
+                raise ConfigurationError(f"retry {name} must not be negative.")
+
+    def backoff_seconds(self, retry_number: int, jitter_seconds: float = 0.0) -> float:
+        """Exponential wait before retry `retry_number` (1-based), capped by `wait_max_seconds`."""
+        try:
+            base = self.wait_initial_seconds * 2.0 ** (retry_number - 1)
+        except OverflowError:
+            return self.wait_max_seconds
+        return min(self.wait_max_seconds, base + jitter_seconds)
+
+
+def retry_reason(
+    error: MimecastError, *, mutating: bool, request_sent: bool, format_retries: int = 0
+) -> str | None:
+    """Why `error` may be retried (a short phrase for notices), or None when it must not be.
+
+    `request_sent` is False when the failure happened before the API request left (the OAuth
+    token fetch); `format_retries` counts the malformed bodies already retried in this call.
+    """
+    if isinstance(error, RateLimitedError):
+        return "rate limited"
+    if isinstance(error, ConnectError):
+        return "could not connect"
+    if mutating and request_sent:
+        return None
+    if isinstance(error, ServerError):
+        status = f" (HTTP {error.http_status})" if error.http_status else ""
+        return f"server error{status}"
+    if isinstance(error, TimeoutError_):
+        return "timed out"
+    if isinstance(error, ConnectionDroppedError):
+        return "connection dropped"
+    if isinstance(error, ResponseFormatError) and format_retries < _MAX_FORMAT_RETRIES:
+        return "malformed response"
+    return None
+
+
+class RetryLoop:
+    """Runs one logical call with the policy's retries, through the shared `RateGate`."""
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        gate: RateGate,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+        on_notice: Callable[[str], None],
+        rng: random.Random | None = None,
+    ) -> None:
+        self.policy = policy
+        self._gate = gate
+        self._clock = clock
+        self._sleep = sleep
+        self._notice = on_notice
+        self._rng = rng or random.Random()
+
+    async def run(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        *,
+        path: str,
+        mutating: bool,
+        request_sent: Callable[[MimecastError], bool] = lambda _error: True,
+    ) -> T:
+        """Call `attempt` until it returns, a non-retriable error occurs, or a bound is hit."""
+        policy = self.policy
+        start = self._clock()
+        format_retries = 0
+        number = 0
+        while True:
+            number += 1
+            await self._gate.wait()
+            try:
+                return await attempt()
+            except MimecastError as error:
+                reason = retry_reason(
+                    error,
+                    mutating=mutating,
+                    request_sent=request_sent(error),
+                    format_retries=format_retries,
+                )
+                if reason is None:
+                    raise
+                if isinstance(error, ResponseFormatError):
+                    format_retries += 1
+                wait_seconds = self._wait_seconds(error, number)
+                elapsed = self._clock() - start
+                if number >= policy.max_attempts:
+                    _note_gave_up(error, number, elapsed, None)
+                    raise
+                if elapsed + wait_seconds > policy.max_total_seconds:
+                    _note_gave_up(error, number, elapsed, wait_seconds)
+                    raise
+                if isinstance(error, RateLimitedError):
+                    # Through the gate: every concurrent call of this client pauses as well.
+                    self._gate.close_for(wait_seconds)
+                    self._notice(
+                        f"rate limited on {path}, waiting {wait_seconds:.1f} s "
+                        f"(attempt {number + 1} of {policy.max_attempts} next)"
+                    )
+                else:
+                    self._notice(
+                        f"{reason} on {path}, retrying in {wait_seconds:.1f} s "
+                        f"(attempt {number + 1} of {policy.max_attempts} next)"
+                    )
+                    await self._sleep(wait_seconds)
+
+    def _wait_seconds(self, error: MimecastError, number: int) -> float:
+        if isinstance(error, RateLimitedError) and error.reset_ms is not None:
+            return error.reset_ms / 1000 + RATE_LIMIT_MARGIN_SECONDS
+        jitter = self._rng.uniform(0, self.policy.wait_jitter_seconds)
+        return self.policy.backoff_seconds(number, jitter)
+
+
+def _note_gave_up(
+    error: MimecastError, attempts: int, elapsed_seconds: float, next_wait_seconds: float | None
+) -> None:
+    """Append the attempt count to the error's message (in place, so its type is kept)."""
+    plural = "s" if attempts != 1 else ""
+    text = f"Gave up after {attempts} attempt{plural} in {elapsed_seconds:.1f} s"
+    if next_wait_seconds is not None:
+        text += f": waiting {next_wait_seconds:.1f} s more would exceed the retry time budget"
+    error.message = f"{error.message.rstrip('.')}. {text}."
+    error.args = (error.message,)

@@ -1,0 +1,250 @@
+"""The command line: argument parsing and wiring only; heavy modules are imported lazily.
+
+    mimecast-soar actions [--json]
+    mimecast-soar run ACTION --connection FILE --input PATH [--output PATH] [--format ...] ...
+    mimecast-soar check-connection --connection FILE [--label NAME]
+    mimecast-soar sim [--host H] [--port P] [--seed N] [--latency-ms MS] [--fault SPEC ...]
+    mimecast-soar demo
+
+Bad arguments and unreadable connection files exit with status 2 and one clear line on stderr;
+row errors are data (status 0); a run stopped by a fatal error (bad credentials, expired binding,
+TLS failure) exits with status 1 after writing an error row for every input row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import IO, Any
+
+EXIT_OK = 0
+EXIT_FATAL = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A command-line mistake: printed as one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mimecast-soar",
+        description="Automate Mimecast from tables: the Devo SOAR actions, a runtime and a simulator.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    actions = sub.add_parser("actions", help="list the actions and their inputs")
+    actions.add_argument("--json", action="store_true", help="print the manifest as JSON")
+
+    run = sub.add_parser("run", help="run an action over the rows of a table")
+    run.add_argument("action", help="action id (see `mimecast-soar actions`)")
+    run.add_argument("--connection", required=True, help="connection file (TOML or JSON)")
+    run.add_argument("--label", help="connection label, when the file holds several")
+    run.add_argument("--input", required=True, help=".jsonl, .csv, a part-file folder, or -")
+    run.add_argument("--output", default="-", help="output file (default: standard output)")
+    run.add_argument("--format", choices=("jsonl", "csv", "devo"), default="jsonl")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="INPUT_ID=VALUE",
+        help="an input by id: a column name, a template, or a parameter value",
+    )
+    run.add_argument("--batch-start", help="batch window start (default: 24 hours ago)")
+    run.add_argument("--batch-end", help="batch window end (default: now)")
+    run.add_argument("--concurrency", type=int, default=8, help="rows in flight (default 8)")
+    run.add_argument(
+        "--resume", action="store_true", help="continue a run into --output, skipping done rows"
+    )
+
+    check = sub.add_parser("check-connection", help="test a connection with one signed call")
+    check.add_argument("--connection", required=True)
+    check.add_argument("--label")
+
+    sim = sub.add_parser("sim", help="serve the Mimecast simulator")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--latency-ms", type=float, default=0.0)
+    sim.add_argument("--fault", action="append", default=[], metavar="SPEC")
+    sim.add_argument("--write-connection", metavar="FILE")
+
+    sub.add_parser("demo", help="run a short playbook against the bundled simulator")
+    return parser
+
+
+def _parse_settings(pairs: Sequence[str]) -> dict[str, str | None]:
+    settings: dict[str, str | None] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set takes INPUT_ID=VALUE, got {pair!r}")
+        settings[name.strip()] = value
+    return settings
+
+
+def _cmd_actions(args: argparse.Namespace, out: IO[str]) -> int:
+    from mimecast_soar.manifest import manifest
+
+    data = manifest()
+    if args.json:
+        import json
+
+        out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    from mimecast_soar.clidisplay import print_actions
+
+    print_actions(data, out)
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import anyio
+
+    from mimecast_soar.actions import get_action
+    from mimecast_soar.errors import ConfigurationError
+    from mimecast_soar.runtime import (
+        batch_window,
+        load_connection,
+        make_progress,
+        open_writer,
+        read_table,
+    )
+    from mimecast_soar.runtime.resolve import check_settings
+    from mimecast_soar.runtime.resume import open_output
+    from mimecast_soar.runtime.session import run_to_sink
+
+    try:
+        spec = get_action(args.action)
+    except KeyError as error:
+        raise UsageError(str(error.args[0])) from None
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    settings = _parse_settings(args.set)
+    check_settings(spec, settings)
+    connection = load_connection(args.connection, label=args.label, env=os.environ)
+    from datetime import UTC, datetime
+
+    window = batch_window(args.batch_start, args.batch_end, env=os.environ, now=datetime.now(UTC))
+    if args.resume and args.output == "-":
+        raise ConfigurationError("--resume needs --output FILE")
+    rows = read_table(args.input)
+    stream, done = open_output(args.output, resume=args.resume, fmt=args.format)
+    writer = open_writer(args.format, stream)
+    progress = make_progress(sys.stderr)
+    progress.start(None)
+    try:
+        summary = anyio.run(
+            lambda: run_to_sink(
+                spec,
+                rows,
+                writer,
+                connection=connection,
+                settings=settings,
+                window=window,
+                concurrency=args.concurrency,
+                progress=progress,
+                on_notice=lambda text: print(text, file=sys.stderr),
+                skip=(lambda lhub_id: lhub_id in done) if done else None,
+            )
+        )
+    finally:
+        progress.close()
+        writer.close()
+        if stream is not sys.stdout:
+            stream.close()
+    print(
+        f"{spec.name}: {summary.input_rows} input rows, {summary.output_rows} output rows, "
+        f"{summary.error_rows} error rows"
+        + (f", {summary.skipped} already done" if summary.skipped else ""),
+        file=sys.stderr,
+    )
+    if summary.fatal:
+        print(f"error: the run stopped: {summary.fatal}", file=sys.stderr)
+        return EXIT_FATAL
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
+    import anyio
+
+    from mimecast_soar.runtime import load_connection
+    from mimecast_soar.runtime.check import check_connection
+
+    connection = load_connection(args.connection, label=args.label, env=os.environ)
+    ok, message = anyio.run(check_connection, connection)
+    if ok:
+        out.write(message + "\n")
+        return EXIT_OK
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_FATAL
+
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    from mimecast_soar.sim import SimConfig, parse_fault, serve
+
+    try:
+        faults = [parse_fault(spec) for spec in args.fault]
+    except ValueError as error:
+        raise UsageError(f"--fault: {error}") from None
+    config = SimConfig(seed=args.seed, latency_ms=args.latency_ms, faults=faults)
+    serve(config, args.host, args.port, args.write_connection)
+    return EXIT_OK
+
+
+def _cmd_demo(out: IO[str]) -> int:
+    from mimecast_soar.demo import run_demo
+
+    return run_demo(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `mimecast-soar` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    out = sys.stdout
+    try:
+        if args.version:
+            from mimecast_soar import __version__
+
+            out.write(f"mimecast-soar {__version__}\n")
+            return EXIT_OK
+        command: Any = args.command
+        if command == "actions":
+            return _cmd_actions(args, out)
+        if command == "run":
+            return _cmd_run(args)
+        if command == "check-connection":
+            return _cmd_check(args, out)
+        if command == "sim":
+            return _cmd_sim(args)
+        if command == "demo":
+            return _cmd_demo(out)
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        from mimecast_soar.errors import MimecastSoarError
+
+        if isinstance(error, MimecastSoarError):
+            print(f"error: {error.message}", file=sys.stderr)
+            return EXIT_USAGE if not error.fatal or _is_config(error) else EXIT_FATAL
+        raise
+
+
+def _is_config(error: Exception) -> bool:
+    from mimecast_soar.errors import ConfigurationError
+
+    return isinstance(error, ConfigurationError)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

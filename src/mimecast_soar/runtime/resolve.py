@@ -1,0 +1,99 @@
+"""Turning one table row into an action's input values, by the kind of each input.
+
+A Column input names a column: its value is read from the row (a missing column is an error for
+that row). A Jinja input is a template rendered in the sandbox against the reference values and
+the row (row wins). A parameter is fixed for the run; reference values are rendered into it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mimecast_soar.actions.spec import ActionSpec, InputKind
+from mimecast_soar.actions.values import is_empty, show_value
+from mimecast_soar.errors import ConfigurationError, InvalidInputError
+from mimecast_soar.runtime.templates import CompiledTemplate, TemplateRenderer, build_context
+
+
+def check_settings(spec: ActionSpec, settings: Mapping[str, str | None]) -> None:
+    """Stop before any call when an input id is unknown or a needed input is not given."""
+    known = {item.id for item in spec.inputs}
+    for input_id in settings:
+        if input_id not in known:
+            raise ConfigurationError(
+                f"{spec.name} has no input {input_id!r}; its inputs are: " + ", ".join(sorted(known))
+            )
+    for item in spec.inputs:
+        value = settings.get(item.id)
+        if item.needs_value and is_empty(value):
+            what = {
+                InputKind.COLUMN: "the name of the column that holds it",
+                InputKind.JINJA: "a template or a constant text",
+                InputKind.PARAM: "a value",
+            }[item.kind]
+            raise ConfigurationError(
+                f"{spec.name}: input {item.label!r} ({item.id}) is required; give {what} "
+                f"with --set {item.id}=..."
+            )
+
+
+@dataclass(frozen=True)
+class RowResolver:
+    """Resolves rows for one action run: templates compiled once, parameters rendered once."""
+
+    spec: ActionSpec
+    columns: Mapping[str, str]
+    templates: Mapping[str, CompiledTemplate]
+    params: Mapping[str, str]
+    reference_values: Mapping[str, str]
+
+    @classmethod
+    def build(
+        cls,
+        spec: ActionSpec,
+        settings: Mapping[str, str | None],
+        *,
+        renderer: TemplateRenderer,
+        reference_values: Mapping[str, str],
+    ) -> RowResolver:
+        """Compile the run's templates and render its parameters; errors stop the run."""
+        columns: dict[str, str] = {}
+        templates: dict[str, CompiledTemplate] = {}
+        params: dict[str, str] = {}
+        for item in spec.inputs:
+            text = settings.get(item.id)
+            if is_empty(text):
+                continue
+            assert text is not None
+            if item.kind is InputKind.COLUMN:
+                columns[item.id] = text.strip()
+            elif item.kind is InputKind.JINJA:
+                try:
+                    templates[item.id] = renderer.compile(text, input_id=item.id, label=item.label)
+                except InvalidInputError as error:
+                    raise ConfigurationError(error.message) from None
+            else:
+                try:
+                    compiled = renderer.compile(text, input_id=item.id, label=item.label)
+                    params[item.id] = compiled.render(dict(reference_values))
+                except InvalidInputError as error:
+                    raise ConfigurationError(error.message) from None
+        return cls(spec, columns, templates, params, dict(reference_values))
+
+    def resolve(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The input values of one row, keyed by input id (not given: None)."""
+        values: dict[str, Any] = dict(self.params)
+        for input_id, column in self.columns.items():
+            if column not in row:
+                label = self.spec.input(input_id).label
+                raise InvalidInputError(
+                    f"{label}: column {show_value(column)} is not in this row", input_id=input_id
+                )
+            values[input_id] = row[column]
+        if self.templates:
+            context = build_context(self.reference_values, row)
+            for input_id, template in self.templates.items():
+                values[input_id] = template.render(context)
+        return values

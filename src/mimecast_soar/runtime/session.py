@@ -1,0 +1,131 @@
+"""One run of an action: connection → client → resolver → runner → sink.
+
+`run_to_sink` is what the CLI, the demo and the platform entry share; `run_action` is the
+library form that returns the output rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from mimecast_soar.actions import BatchWindow, SimpleContext, get_action
+from mimecast_soar.actions.spec import ActionSpec, Row
+from mimecast_soar.runtime.connection import Connection
+from mimecast_soar.runtime.resolve import RowResolver, check_settings
+from mimecast_soar.runtime.runner import ProgressSink, RowSink, RunSummary, TableRunner
+from mimecast_soar.runtime.tables import InputRow
+from mimecast_soar.runtime.templates import TemplateRenderer
+
+if TYPE_CHECKING:
+    from mimecast_soar.api import MimecastClient
+
+
+def as_input_rows(rows: Iterable[Mapping[str, Any] | InputRow]) -> Iterable[InputRow]:
+    """Plain dict rows as `InputRow`s: `lhub_id` from the row, else numbered from 1."""
+    for ordinal, row in enumerate(rows, start=1):
+        if isinstance(row, InputRow):
+            yield row
+        else:
+            yield InputRow(lhub_id=row.get("lhub_id", ordinal), values=dict(row))
+
+
+async def run_to_sink(
+    spec: ActionSpec,
+    rows: Iterable[InputRow],
+    sink: RowSink,
+    *,
+    connection: Connection,
+    settings: Mapping[str, str | None],
+    window: BatchWindow,
+    concurrency: int = 8,
+    client: MimecastClient | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: ProgressSink | None = None,
+    on_notice: Callable[[str], None] | None = None,
+    skip: Callable[[int | str | None], bool] | None = None,
+) -> RunSummary:
+    """Run `spec` over `rows`, writing output rows to `sink`. Raises only before any call."""
+    from mimecast_soar.api import MimecastClient
+
+    check_settings(spec, settings)
+    redactor = connection.redactor()
+    notices: list[str] = []
+
+    def notice(text: str) -> None:
+        clean = redactor(text)
+        notices.append(clean)
+        if on_notice is not None:
+            on_notice(clean)
+
+    resolver = RowResolver.build(
+        spec,
+        settings,
+        renderer=TemplateRenderer(),
+        reference_values=connection.template_context(),
+    )
+
+    async def go(active: MimecastClient) -> RunSummary:
+        context = SimpleContext(client=active, window=window, on_notice=notice)
+        runner = TableRunner(
+            spec,
+            context,
+            resolver,
+            sink,
+            concurrency=concurrency,
+            redactor=redactor,
+            progress=progress,
+            skip=skip,
+        )
+        summary = await runner.run(rows)
+        summary.notices = notices
+        return summary
+
+    if client is not None:
+        return await go(client)
+    async with MimecastClient(
+        connection.client_settings(),
+        transport=transport,
+        redactor=redactor,
+        on_notice=notice,
+    ) as owned:
+        return await go(owned)
+
+
+class _ListSink:
+    def __init__(self) -> None:
+        self.rows: list[tuple[int | str | None, Row]] = []
+
+    def write(self, lhub_id: int | str | None, row: dict[str, Any]) -> None:
+        self.rows.append((lhub_id, row))
+
+
+async def run_action(
+    action: str | ActionSpec,
+    rows: Iterable[Mapping[str, Any] | InputRow],
+    *,
+    connection: Connection,
+    settings: Mapping[str, str | None] | None = None,
+    window: BatchWindow | None = None,
+    concurrency: int = 8,
+    transport: httpx.AsyncBaseTransport | None = None,
+    on_notice: Callable[[str], None] | None = None,
+) -> list[tuple[int | str | None, Row]]:
+    """Run an action over rows and return `(original_lhub_id, output row)` pairs in order."""
+    spec = action if isinstance(action, ActionSpec) else get_action(action)
+    sink = _ListSink()
+    await run_to_sink(
+        spec,
+        as_input_rows(rows),
+        sink,
+        connection=connection,
+        settings=settings or {},
+        window=window or BatchWindow.last_hours(24, datetime.now(UTC)),
+        concurrency=concurrency,
+        transport=transport,
+        on_notice=on_notice,
+    )
+    return sink.rows

@@ -1,0 +1,148 @@
+"""The registry against the contract: the seed's action names, input ids, labels and kinds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mimecast_soar.actions import ACTIONS, REGISTRY, InputKind, get_action
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "devo-soar-mimecast-doc.txt"
+
+# devo-soar-mimecast.md §4: action id -> seed name, and (input id, seed label, kind) per input.
+CONTRACT: dict[str, tuple[str, list[tuple[str, str, InputKind]]]] = {
+    "get_hold_message_list": (
+        "Get Hold Message List",
+        [
+            ("start_time", "Start Time", InputKind.JINJA),
+            ("end_time", "End Time", InputKind.JINJA),
+            ("sender_column", "Sender Name Column Name", InputKind.COLUMN),
+            ("recipient_column", "Recipient Name Column Name", InputKind.COLUMN),
+            ("subject_column", "Subject Name Column Name", InputKind.COLUMN),
+            ("sender_ip_column", "Sender IP Name Column Name", InputKind.COLUMN),
+            ("held_reason_column", "Held Reason Name Column Name", InputKind.COLUMN),
+            ("is_admin", "Is Admin", InputKind.PARAM),
+            ("limit", "Limit", InputKind.PARAM),
+        ],
+    ),
+    "reject_message": (
+        "Reject Message",
+        [
+            ("message_ids_column", "Message IDs Column Name", InputKind.COLUMN),
+            ("message_column", "Message Column Name", InputKind.COLUMN),
+            ("reason_type_column", "Reason Type Column Name", InputKind.COLUMN),
+            ("notify", "Notify Sender", InputKind.PARAM),
+        ],
+    ),
+    "release_message": (
+        "Release Message",
+        [("message_id_column", "Message ID Column Name", InputKind.COLUMN)],
+    ),
+    "get_message_details": (
+        "Get Message Details",
+        [("message_id_column", "Message ID Column Name", InputKind.COLUMN)],
+    ),
+    "get_ttp_url_logs": (
+        "Get TTP URL Logs",
+        [
+            ("oldest_first", "Oldest First", InputKind.PARAM),
+            ("route", "Route", InputKind.PARAM),
+            ("scan_result", "Scan Result", InputKind.PARAM),
+            ("start_time", "Start Time", InputKind.JINJA),
+            ("end_time", "End Time", InputKind.JINJA),
+            ("page_size", "Page Size", InputKind.JINJA),
+        ],
+    ),
+    "get_ttp_impersonation_logs": (
+        "Get TTP Impersonation Protection Logs",
+        [
+            ("oldest_first", "Oldest First", InputKind.PARAM),
+            ("search_field", "Search Field", InputKind.PARAM),
+            ("query", "Query", InputKind.JINJA),
+            ("start_time", "Start Time", InputKind.JINJA),
+            ("end_time", "End Time", InputKind.JINJA),
+            ("page_size", "Page Size", InputKind.JINJA),
+        ],
+    ),
+    "get_ttp_attachment_logs": (
+        "Get TTP Attachment Protection Logs",
+        [
+            ("oldest_first", "Oldest First", InputKind.PARAM),
+            ("result", "Route", InputKind.PARAM),
+            ("route", "Route direction", InputKind.PARAM),
+            ("start_time", "Start Time", InputKind.JINJA),
+            ("end_time", "End Time", InputKind.JINJA),
+            ("page_size", "Page Size", InputKind.JINJA),
+        ],
+    ),
+    "find_groups": (
+        "Find groups",
+        [
+            ("query", "Query", InputKind.JINJA),
+            ("source", "Source", InputKind.PARAM),
+            ("page_size", "Page Size", InputKind.JINJA),
+        ],
+    ),
+    "get_group_members": (
+        "Get group members",
+        [("query", "Query", InputKind.JINJA), ("group_id", "ID", InputKind.JINJA)],
+    ),
+    "add_group_member": (
+        "Add group member",
+        [("group_id", "ID", InputKind.JINJA), ("email_address", "Email Address", InputKind.JINJA)],
+    ),
+    "create_policy": (
+        "Create Policy",
+        [("policy", "Policy", InputKind.JINJA), ("option", "Option", InputKind.JINJA)],
+    ),
+    "get_policy": ("Get Policy", [("policy_id", "Policy ID", InputKind.JINJA)]),
+}
+BEYOND_SEED_LABELS = {"Notify Sender", "Route direction", "Policy ID"}
+
+
+def test_registry_holds_the_twelve_seed_actions_in_order() -> None:
+    assert [spec.id for spec in ACTIONS] == list(CONTRACT)
+    assert [spec.name for spec in ACTIONS] == [name for name, _ in CONTRACT.values()]
+
+
+@pytest.mark.parametrize("action_id", list(CONTRACT))
+def test_inputs_match_the_contract(action_id: str) -> None:
+    spec = REGISTRY[action_id]
+    expected = CONTRACT[action_id][1]
+    assert [(i.id, i.label, i.kind) for i in spec.inputs] == expected
+
+
+@pytest.mark.parametrize("action_id", list(CONTRACT))
+def test_names_labels_and_descriptions_come_from_the_seed(action_id: str) -> None:
+    seed = " ".join(SEED.read_text(encoding="utf-8").split())
+    spec = REGISTRY[action_id]
+    assert spec.name in seed
+    if action_id != "get_policy":  # the seed has no section for Get Policy, only its name
+        assert spec.description in seed
+    for item in spec.inputs:
+        if item.label in BEYOND_SEED_LABELS:
+            continue
+        assert item.label in seed
+        # The seed's description text, modulo the markdown links some of its tables carry.
+        words = item.description.replace("Jinja-template", "").split()[:6]
+        assert " ".join(words[1:5]) in seed.replace("[Jinja-template](doc:jinja-template)", "")
+
+
+def test_state_changing_actions_are_declared_mutating() -> None:
+    mutating = {spec.id for spec in ACTIONS if spec.mutating}
+    assert mutating == {"reject_message", "release_message", "add_group_member", "create_policy"}
+
+
+def test_every_select_default_is_one_of_its_options() -> None:
+    for spec in ACTIONS:
+        for item in spec.inputs:
+            if item.options and item.default is not None:
+                assert item.default in item.options, (spec.id, item.id)
+
+
+def test_get_action_accepts_ids_and_seed_names() -> None:
+    assert get_action("Release Message").id == "release_message"
+    assert get_action("release-message").id == "release_message"
+    with pytest.raises(KeyError, match="known: get_hold_message_list"):
+        get_action("explode")
