@@ -5,6 +5,8 @@
     mimecast-soar check-connection --connection FILE [--label NAME]
     mimecast-soar sim [--host H] [--port P] [--seed N] [--latency-ms MS] [--fault SPEC ...]
     mimecast-soar demo
+    mimecast-soar devo bundle OUT_DIR [--no-wheels]
+    mimecast-soar devo exec ACTION
 
 Bad arguments and unreadable connection files exit with status 2 and one clear line on stderr;
 row errors are data (status 0); a run stopped by a fatal error (bad credentials, expired binding,
@@ -31,7 +33,9 @@ class UsageError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mimecast-soar",
-        description="Automate Mimecast from tables: the Devo SOAR actions, a runtime and a simulator.",
+        description=(
+            "Automate Mimecast from tables: the Devo SOAR actions, a runtime and a simulator."
+        ),
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -73,6 +77,18 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--write-connection", metavar="FILE")
 
     sub.add_parser("demo", help="run a short playbook against the bundled simulator")
+
+    devo = sub.add_parser("devo", help="the Devo SOAR platform: bundle, native execution")
+    devo_sub = devo.add_subparsers(dest="devo_command", metavar="DEVO_COMMAND")
+    bundle = devo_sub.add_parser("bundle", help="write the integration folder for the platform")
+    bundle.add_argument("out_dir", metavar="OUT_DIR")
+    bundle.add_argument(
+        "--no-wheels", action="store_true", help="skip building the wheels (module files only)"
+    )
+    devo_exec = devo_sub.add_parser(
+        "exec", help="run an action from the platform's environment variables and files"
+    )
+    devo_exec.add_argument("action", help="action id (see `mimecast-soar actions`)")
     return parser
 
 
@@ -108,10 +124,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from mimecast_soar.errors import ConfigurationError
     from mimecast_soar.runtime import (
         batch_window,
+        count_rows,
         load_connection,
         make_progress,
         open_writer,
         read_table,
+        read_table_stream,
     )
     from mimecast_soar.runtime.resolve import check_settings
     from mimecast_soar.runtime.resume import open_output
@@ -131,11 +149,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     window = batch_window(args.batch_start, args.batch_end, env=os.environ, now=datetime.now(UTC))
     if args.resume and args.output == "-":
         raise ConfigurationError("--resume needs --output FILE")
-    rows = read_table(args.input)
+    rows = read_table_stream(sys.stdin, "jsonl") if args.input == "-" else read_table(args.input)
     stream, done = open_output(args.output, resume=args.resume, fmt=args.format)
     writer = open_writer(args.format, stream)
     progress = make_progress(sys.stderr)
-    progress.start(None)
+    progress.start(None if args.input == "-" else count_rows(args.input))
     try:
         summary = anyio.run(
             lambda: run_to_sink(
@@ -195,6 +213,24 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_devo(args: argparse.Namespace, out: IO[str]) -> int:
+    if args.devo_command == "bundle":
+        from mimecast_soar.devo.bundle import write_bundle
+
+        result = write_bundle(args.out_dir, wheels=not args.no_wheels)
+        out.write(
+            f"wrote {result.module}"
+            + (f" and {len(result.wheels)} wheels" if result.wheels else "")
+            + "\n"
+        )
+        return EXIT_OK
+    if args.devo_command == "exec":
+        from mimecast_soar.devo.native import exec_action
+
+        return exec_action(args.action, os.environ, sys.stderr)
+    raise UsageError("devo takes a command: bundle OUT_DIR, or exec ACTION")
+
+
 def _cmd_demo(out: IO[str]) -> int:
     from mimecast_soar.demo import run_demo
 
@@ -223,6 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sim(args)
         if command == "demo":
             return _cmd_demo(out)
+        if command == "devo":
+            return _cmd_devo(args, out)
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     except UsageError as error:

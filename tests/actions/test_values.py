@@ -67,7 +67,7 @@ def test_format_mimecast_time_is_utc_with_numeric_offset() -> None:
 
 def test_parse_window_rejects_start_after_end() -> None:
     window = BatchWindow(DEFAULT, DEFAULT)
-    with pytest.raises(InvalidInputError, match="Start Time .* is after End Time"):
+    with pytest.raises(InvalidInputError, match=r"Start Time .* is after End Time"):
         parse_window(
             "2012-01-02",
             "2012-01-01",

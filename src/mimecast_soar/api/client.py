@@ -44,7 +44,10 @@ from mimecast_soar.secret import Redactor
 __all__ = ["ClientSettings", "MimecastClient"]
 
 _API1_HINT = "Check the application key, access key and secret key, and the machine's clock."
-_API2_HINT = "Check the client id and client secret; the OAuth token was refused."
+_API2_HINT = (
+    "Check the client id and client secret, and the API 2.0 application's role and products; "
+    "a freshly fetched OAuth token was refused as well."
+)
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,6 @@ class ClientSettings:
     max_connections: int = 64
 
 
-async def _anyio_sleep(seconds: float) -> None:
-    await anyio.sleep(seconds)
-
-
 class MimecastClient:
     """Async client for the Mimecast API; use as ``async with`` or call `aclose()`.
 
@@ -87,7 +86,7 @@ class MimecastClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = _anyio_sleep,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         redactor: Redactor | None = None,
         on_notice: Callable[[str], None] | None = None,
     ) -> None:

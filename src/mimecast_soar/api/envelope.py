@@ -148,7 +148,9 @@ def parse_envelope(
         raise bad("is not valid JSON (truncated or not JSON at all)") from None
     if not isinstance(raw, dict) or not ({"meta", "data", "fail"} & raw.keys()):
         raise bad("is not the meta/data/fail envelope")
-    meta = raw.get("meta") or {}
+    meta = raw.get("meta")
+    if meta is None:
+        meta = {}
     data = raw.get("data")
     fail = raw.get("fail")
     if not isinstance(meta, dict):

@@ -149,6 +149,7 @@ class RetryLoop:
         number = 0
         while True:
             number += 1
+            self._check_gate_within_budget(path, self._clock() - start)
             await self._gate.wait()
             try:
                 return await attempt()
@@ -166,7 +167,8 @@ class RetryLoop:
                 wait_seconds = self._wait_seconds(error, number)
                 elapsed = self._clock() - start
                 if number >= policy.max_attempts:
-                    _note_gave_up(error, number, elapsed, None)
+                    if policy.max_attempts > 1:  # nothing to report when retries are off
+                        _note_gave_up(error, number, elapsed, None)
                     raise
                 if elapsed + wait_seconds > policy.max_total_seconds:
                     _note_gave_up(error, number, elapsed, wait_seconds)
@@ -184,6 +186,19 @@ class RetryLoop:
                         f"(attempt {number + 1} of {policy.max_attempts} next)"
                     )
                     await self._sleep(wait_seconds)
+
+    def _check_gate_within_budget(self, path: str, elapsed_seconds: float) -> None:
+        """Fail fast when the quota reopens only after this call's time budget has run out."""
+        closed_seconds = self._gate.closed_for_seconds()
+        if closed_seconds <= 0 or elapsed_seconds + closed_seconds <= self.policy.max_total_seconds:
+            return
+        raise RateLimitedError(
+            f"Mimecast's rate limit quota is used up; it is returned in {closed_seconds:.1f} s, "
+            f"beyond the {self.policy.max_total_seconds:.0f} s retry time budget, so {path} "
+            "was not sent.",
+            path=path,
+            reset_ms=int(closed_seconds * 1000),
+        )
 
     def _wait_seconds(self, error: MimecastError, number: int) -> float:
         if isinstance(error, RateLimitedError) and error.reset_ms is not None:

@@ -16,7 +16,7 @@ import types
 from collections.abc import Callable, Mapping, Sized
 from typing import Any
 
-from jinja2.sandbox import SecurityError
+from jinja2.exceptions import SecurityError
 from jinja2.utils import generate_lorem_ipsum
 
 MAX_OUTPUT_CHARS = 5_000_000
@@ -34,12 +34,16 @@ class LimitError(SecurityError):
 def check_size(value: Any) -> None:
     """Refuse a text or collection longer than the output cap."""
     if isinstance(value, str | bytes | list | tuple | dict) and len(value) > MAX_OUTPUT_CHARS:
-        raise LimitError(f"a value of {len(value):,} items exceeds the limit of {MAX_OUTPUT_CHARS:,}")
+        raise LimitError(
+            f"a value of {len(value):,} items exceeds the limit of {MAX_OUTPUT_CHARS:,}"
+        )
 
 
 def _check_length(length: int, what: str) -> None:
     if length > MAX_OUTPUT_CHARS:
-        raise LimitError(f"{what} would hold {length:,} characters, over the limit of {MAX_OUTPUT_CHARS:,}")
+        raise LimitError(
+            f"{what} would hold {length:,} characters, over the limit of {MAX_OUTPUT_CHARS:,}"
+        )
 
 
 def check_binop(operator: str, left: Any, right: Any) -> None:
@@ -59,7 +63,9 @@ def check_binop(operator: str, left: Any, right: Any) -> None:
 
 def _check_bits(bits: int) -> None:
     if bits > MAX_INT_BITS:
-        raise LimitError(f"the number would have about {bits:,} bits, over the limit of {MAX_INT_BITS:,}")
+        raise LimitError(
+            f"the number would have about {bits:,} bits, over the limit of {MAX_INT_BITS:,}"
+        )
 
 
 def check_printf(pattern: str) -> None:
@@ -118,17 +124,21 @@ def check_call(func: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> N
 
 
 def _check_replace(text: Any, old: Any, new: Any, count: Any) -> None:
-    if not (isinstance(text, str | bytes) and isinstance(old, type(text))):
+    kind = type(text)
+    if kind not in (str, bytes) or type(old) is not kind or type(new) is not kind:
         return
-    if not isinstance(new, str | bytes):
-        return
-    hits = len(text) + 1 if not old else text.count(old)
+    hits = _occurrences(text, old)
     if isinstance(count, int) and count >= 0:
         hits = min(hits, count)
     _check_length(len(text) + hits * max(len(new) - len(old), 0), "replace()")
 
 
-def bounded_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002
+def _occurrences(text: Any, old: Any) -> int:
+    # An empty `old` matches between every character, and at both ends.
+    return int(text.count(old)) if old else len(text) + 1
+
+
+def bounded_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
     """`lipsum()` limited to 100 paragraphs of at most 1,000 words."""
     if n > 100 or max > 1000:
         raise LimitError("lipsum() is limited to 100 paragraphs of at most 1,000 words")

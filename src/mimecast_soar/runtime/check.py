@@ -24,12 +24,15 @@ async def check_connection(connection: Connection) -> tuple[bool, str]:
         async with MimecastClient(settings, redactor=redactor) as client:
             response = await client.call(ACCOUNT_PATH, [], mutating=False)
             response.raise_for_failures(ACCOUNT_PATH)
-            account = response.data[0] if response.data and isinstance(response.data[0], dict) else {}
+            account = (
+                response.data[0] if response.data and isinstance(response.data[0], dict) else {}
+            )
             name = account.get("accountName", "unnamed account")
             code = account.get("accountCode", "")
             version = "API 2.0" if connection.api_version == 2 else "API 1.0"
             return True, (
-                f"connected: {name}" + (f" ({code})" if code else "")
+                f"connected: {name}"
+                + (f" ({code})" if code else "")
                 + f" at {client.base_url} with {version}"
             )
     except BindingExpiredError as error:

@@ -23,7 +23,8 @@ def check_settings(spec: ActionSpec, settings: Mapping[str, str | None]) -> None
     for input_id in settings:
         if input_id not in known:
             raise ConfigurationError(
-                f"{spec.name} has no input {input_id!r}; its inputs are: " + ", ".join(sorted(known))
+                f"{spec.name} has no input {input_id!r}; its inputs are: "
+                + ", ".join(sorted(known))
             )
     for item in spec.inputs:
         value = settings.get(item.id)

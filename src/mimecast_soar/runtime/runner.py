@@ -162,7 +162,7 @@ class TableRunner:
         except MimecastSoarError as error:
             yield error_row(describe_error(error))
             return
-        except Exception as error:  # noqa: BLE001 - a row must never vanish
+        except Exception as error:  # a row must never vanish
             yield error_row(describe_error(error))
             return
         try:

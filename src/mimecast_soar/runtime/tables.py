@@ -13,6 +13,7 @@ CSV decisions: values are text, as CSV has no types, except that an `lhub_id` ce
 decimal integer becomes an int and an empty one counts as absent. A record with fewer fields than
 the header is padded with empty texts (spreadsheets drop trailing empty cells); a record with more
 fields is an error row, because the extra values have no column and guessing would misalign data.
+Bytes that are not UTF-8 are replaced (U+FFFD) rather than stopping the read.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def table_source(path: str | Path) -> tuple[Path, str]:
     """
     source = Path(path)
     if source.is_dir():
-        parts = sorted(p.name for p in source.iterdir() if p.name.startswith("part") and p.is_file())
+        parts = sorted(
+            p.name for p in source.iterdir() if p.name.startswith("part") and p.is_file()
+        )
         if not parts:
             raise ConfigurationError(f"the input folder {source} holds no file named part*")
         return source / parts[0], "jsonl"
@@ -131,9 +134,11 @@ def _jsonl_rows(lines: Iterable[bytes | str]) -> Iterator[InputRow]:
 def _json_id(row: dict[str, Any], ordinal: int) -> LhubId:
     if "lhub_id" not in row:
         return ordinal
-    given = row["lhub_id"]
-    if given is None or isinstance(given, str) or (type(given) is int):
-        return given  # type: ignore[no-any-return]
+    given: object = row["lhub_id"]
+    if given is None or isinstance(given, str):
+        return given
+    if isinstance(given, int) and not isinstance(given, bool):
+        return given
     if isinstance(given, float) and given.is_integer():
         return int(given)
     # A bool, a fraction, a list...: keep it, as its JSON text, so correlation stays exact.
@@ -198,8 +203,7 @@ def _check_header(record: list[str]) -> list[str]:
 def _csv_row(header: list[str], record: list[str], ordinal: int, line_number: int) -> InputRow:
     if len(record) > len(header):
         error = (
-            f"line {line_number} has {len(record)} fields but the header has {len(header)} "
-            "columns"
+            f"line {line_number} has {len(record)} fields but the header has {len(header)} columns"
         )
         return InputRow(ordinal, None, error)
     values: dict[str, Any] = dict(zip(header, record, strict=False))

@@ -19,9 +19,10 @@ from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from jinja2 import ChainableUndefined, Template, TemplateSyntaxError
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, meta
+from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
 from mimecast_soar.errors import InvalidInputError
@@ -114,7 +115,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         guards.check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """Refuse calls of text methods that would build a text past the output cap."""
         guards.check_call(__obj, args, kwargs)
         return super().call(__context, __obj, *args, **kwargs)
@@ -179,6 +180,16 @@ class TemplateRenderer:
                 self._cache.clear()
             self._cache[text] = template
         return CompiledTemplate(template, text, input_id=input_id, label=label)
+
+    def names(self, text: str, *, input_id: str, label: str) -> frozenset[str]:
+        """The context names `text` reads (globals such as `range` excluded)."""
+        if not any(marker in text for marker in _MARKERS):
+            return frozenset()
+        try:
+            found = meta.find_undeclared_variables(self._env.parse(text))
+        except Exception as exc:
+            raise _input_error(exc, label, input_id) from None
+        return frozenset(found - set(self._env.globals))
 
     def render(self, text: str, context: Mapping[str, Any], *, input_id: str, label: str) -> str:
         """Compile (cached) and render in one step."""

@@ -66,6 +66,4 @@ def _from_variable(env: Mapping[str, str], name: str) -> datetime | None:
         return datetime.fromtimestamp(milliseconds / 1000, UTC)
     except (ValueError, OverflowError, OSError):
         shown = raw if len(raw) <= 40 else raw[:37] + "..."
-        raise ConfigurationError(
-            f"{name} must be epoch milliseconds, got {shown!r}"
-        ) from None
+        raise ConfigurationError(f"{name} must be epoch milliseconds, got {shown!r}") from None

@@ -57,10 +57,14 @@ def _invalid(message: str) -> AuthFailure:
     return AuthFailure(401, INVALID_SIGNATURE, message)
 
 
-BINDING_EXPIRED = AuthFailure(418, "err_xdk_binding_expired", "0018 Binding Expired: AccessKey Has Expired")
+BINDING_EXPIRED = AuthFailure(
+    418, "err_xdk_binding_expired", "0018 Binding Expired: AccessKey Has Expired"
+)
 
 
-def check_app_headers(headers: Mapping[str, str], config: SimConfig, now: datetime) -> AuthFailure | None:
+def check_app_headers(
+    headers: Mapping[str, str], config: SimConfig, now: datetime
+) -> AuthFailure | None:
     """The x-mc-app-id / x-mc-date / x-mc-req-id checks shared by every API 1.0 call."""
     for name in ("x-mc-app-id", "x-mc-date", "x-mc-req-id"):
         if not headers.get(name):
@@ -76,7 +80,12 @@ def check_app_headers(headers: Mapping[str, str], config: SimConfig, now: dateti
 
 
 def verify_api1(
-    headers: Mapping[str, str], path: str, config: SimConfig, now: datetime, *, binding_expired: bool
+    headers: Mapping[str, str],
+    path: str,
+    config: SimConfig,
+    now: datetime,
+    *,
+    binding_expired: bool,
 ) -> AuthFailure | None:
     """Verify an API 1.0 signed request; None when it is good."""
     failure = check_app_headers(headers, config, now)
@@ -91,7 +100,11 @@ def verify_api1(
     if binding_expired:
         return BINDING_EXPIRED
     expected = sign(
-        headers["x-mc-date"], headers["x-mc-req-id"], path, config.application_key, config.secret_key
+        headers["x-mc-date"],
+        headers["x-mc-req-id"],
+        path,
+        config.application_key,
+        config.secret_key,
     )
     if not hmac.compare_digest(signature, expected):
         return _invalid("0004 Invalid Signature")
@@ -102,7 +115,9 @@ def check_basic_cloud(headers: Mapping[str, str], config: SimConfig) -> AuthFail
     """`Authorization: Basic-Cloud base64(email:password)` for /api/login/login."""
     scheme, _, encoded = headers.get("authorization", "").partition(" ")
     if scheme not in ("Basic-Cloud", "Basic-AD"):
-        return AuthFailure(401, "err_xdk_auth_type_not_supported", "0001 Authentication type not supported")
+        return AuthFailure(
+            401, "err_xdk_auth_type_not_supported", "0001 Authentication type not supported"
+        )
     try:
         email, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):

@@ -92,11 +92,13 @@ class SimConfig:
         if not self.client_id:
             self.client_id = _derived(seed, "client-id", 16).hex()
         if not self.client_secret:
-            self.client_secret = base64.urlsafe_b64encode(_derived(seed, "client-secret", 24))
-            self.client_secret = self.client_secret.decode()
+            secret = base64.urlsafe_b64encode(_derived(seed, "client-secret", 24))
+            self.client_secret = secret.decode()
         if not self.login_password:
             self.login_password = "sim-" + _derived(seed, "password", 6).hex()
-        base64.b64decode(self.secret_key, validate=True)  # a bad secret fails at start, not per call
+        base64.b64decode(
+            self.secret_key, validate=True
+        )  # a bad secret fails at start, not per call
 
     def anchor(self) -> datetime:
         """The instant generated data leads up to (UTC, whole minutes when defaulted)."""

@@ -37,10 +37,18 @@ from typing import Any
 
 KINDS = frozenset(
     {
-        "quota", "status", "binding_expired", "unauthorized", "slow", "drop_before",
-        "drop_after", "malformed", "truncated", "fail",
+        "quota",
+        "status",
+        "binding_expired",
+        "unauthorized",
+        "slow",
+        "drop_before",
+        "drop_after",
+        "malformed",
+        "truncated",
+        "fail",
     }
-)  # fmt: skip
+)
 
 
 class FaultSpecError(ValueError):
@@ -88,9 +96,17 @@ class FaultRule:
             code = values.pop("code")
             values["status" if kind == "status" else "error_code"] = code
         converters: dict[str, Any] = {
-            "path": str, "rate": float, "count": int, "after": int, "status": int,
-            "error_code": str, "message": str, "delay_ms": float, "limit": int, "window_ms": int,
-        }  # fmt: skip
+            "path": str,
+            "rate": float,
+            "count": int,
+            "after": int,
+            "status": int,
+            "error_code": str,
+            "message": str,
+            "delay_ms": float,
+            "limit": int,
+            "window_ms": int,
+        }
         kwargs: dict[str, Any] = {}
         for key, value in values.items():
             if key not in converters:
@@ -138,6 +154,7 @@ class FaultDecision:
     quota_rule: FaultRule | None = None  # a quota rule that rejected the call
     quota_reset_ms: int = 0
     quota_remaining: int | None = None
+    quota_limit: int = 0
 
 
 class FaultEngine:
@@ -168,19 +185,19 @@ class FaultEngine:
             if len(window) >= limit:
                 reset = window[0] + rule.window_ms - now_ms if window else rule.window_ms
                 decision.quota_rule, decision.quota_reset_ms = rule, max(1, int(reset))
-                decision.quota_remaining = 0
+                decision.quota_remaining, decision.quota_limit = 0, limit
                 return decision
             window.append(now_ms)
             remaining = limit - len(window)
             if decision.quota_remaining is None or remaining < decision.quota_remaining:
-                decision.quota_remaining = remaining
+                decision.quota_remaining, decision.quota_limit = remaining, limit
                 decision.quota_reset_ms = int(window[0] + rule.window_ms - now_ms)
         for index, rule in enumerate(self.rules):
             if rule.kind == "quota" or not rule.matches_path(path):
                 continue
+            self._seen[index] += 1
             if decision.rule is not None and rule.kind != "slow":
                 continue
-            self._seen[index] += 1
             if self._seen[index] <= rule.after:
                 continue
             if rule.count is not None and self._fired[index] >= rule.count:

@@ -20,23 +20,37 @@ from mimecast_soar.sim.wire import JsonDict, format_date
 
 DAY_SECONDS = 86_400
 SUBJECTS = (
-    "Quarterly results call: dial-in details", "Invoice INV-{n} overdue", "Your parcel is waiting",
-    "Password expires today - action required", "Team offsite agenda", "Re: contract renewal",
-    "Shared document: budget {n}.xlsx", "Payroll update for {n}", "Urgent wire transfer request",
-    "Weekly security digest", "Customer escalation #{n}", "Board pack draft v{n}",
-)  # fmt: skip
+    "Quarterly results call: dial-in details",
+    "Invoice INV-{n} overdue",
+    "Your parcel is waiting",
+    "Password expires today - action required",
+    "Team offsite agenda",
+    "Re: contract renewal",
+    "Shared document: budget {n}.xlsx",
+    "Payroll update for {n}",
+    "Urgent wire transfer request",
+    "Weekly security digest",
+    "Customer escalation #{n}",
+    "Board pack draft v{n}",
+)
 CLEAN_CATEGORIES = ("Business", "News", "Technology", "Search Engines", "Social Networking")
 BAD_CATEGORIES = ("Phishing & Fraud", "Malware", "Compromised", "Dangerous file extension")
 IDENTIFIERS = (
-    "newly_observed_domain", "internal_user_name", "reply_address_mismatch",
-    "targeted_threat_dictionary", "similar_internal_domain", "custom_external_domain",
-)  # fmt: skip
+    "newly_observed_domain",
+    "internal_user_name",
+    "reply_address_mismatch",
+    "targeted_threat_dictionary",
+    "similar_internal_domain",
+    "custom_external_domain",
+)
 ATTACHMENT_FILES = (
-    ("invoice.pdf", "application/pdf"), ("report.docx", "application/vnd.openxmlformats-"
-    "officedocument.wordprocessingml.document"), ("body.txt", "message/rfc822"),
+    ("invoice.pdf", "application/pdf"),
+    ("report.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("body.txt", "message/rfc822"),
     ("statement.xlsm", "application/vnd.ms-excel.sheet.macroEnabled.12"),
-    ("setup.zip", "application/zip"), ("scan.html", "text/html"),
-)  # fmt: skip
+    ("setup.zip", "application/zip"),
+    ("scan.html", "text/html"),
+)
 
 
 def route_of(attrs: int) -> str:
@@ -55,7 +69,9 @@ def attachment_result(attrs: int) -> str:
     slot = attrs % 100
     if slot < 80:
         return "safe"
-    return "malicious" if slot < 88 else "unsafe" if slot < 92 else "timeout" if slot < 96 else "error"
+    return (
+        "malicious" if slot < 88 else "unsafe" if slot < 92 else "timeout" if slot < 96 else "error"
+    )
 
 
 def impersonation_identifiers(attrs: int) -> list[str]:
@@ -121,7 +137,11 @@ class Feed:
         date = format_date(datetime.fromtimestamp(self.time_of(index), UTC))
         attrs = self.attrs(index)
         subject = r.choice(SUBJECTS).format(n=r.randint(100, 9999))
-        build = {"url": _url_log, "impersonation": _impersonation_log, "attachment": _attachment_log}
+        build = {
+            "url": _url_log,
+            "impersonation": _impersonation_log,
+            "attachment": _attachment_log,
+        }
         return build[self.name](r, attrs, date, subject, index, self.seed)
 
 
@@ -129,23 +149,32 @@ def _url_log(r: random.Random, attrs: int, date: str, subject: str, i: int, seed
     malicious = url_scan_result(attrs) == "malicious"
     route = route_of(attrs)
     _, clicker = sd.internal_person(r)
-    _, sender = sd.external_person(r, suspicious=malicious) if route == "inbound" else sd.internal_person(r)
+    _, sender = (
+        sd.external_person(r, suspicious=malicious) if route == "inbound" else sd.internal_person(r)
+    )
     domain = r.choice(sd.SUSPICIOUS_DOMAINS if malicious else sd.EXTERNAL_DOMAINS)
     warn = not malicious and r.random() < 0.1
+    url_path = f"{r.choice(('login', 'docs', 'track', 'news', 'pay'))}/{r.getrandbits(32):08x}"
     return {
-        "date": date, "userEmailAddress": clicker, "fromUserEmailAddress": sender,
-        "url": f"https://www.{domain}/{r.choice(('login', 'docs', 'track', 'news', 'pay'))}/{r.getrandbits(32):08x}",
-        "ttpDefinition": "Default Inbound URL Protect Definition", "subject": subject,
+        "date": date,
+        "userEmailAddress": clicker,
+        "fromUserEmailAddress": sender,
+        "url": f"https://www.{domain}/{url_path}",
+        "ttpDefinition": "Default Inbound URL Protect Definition",
+        "subject": subject,
         "action": "block" if malicious else "warn" if warn else "allow",
         "actions": "Block" if malicious else "None" if warn else "Allow",
-        "adminOverride": "N/A", "userOverride": "None",
-        "userAwarenessAction": "Continue" if warn else "N/A", "scanResult": url_scan_result(attrs),
+        "adminOverride": "N/A",
+        "userOverride": "None",
+        "userAwarenessAction": "Continue" if warn else "N/A",
+        "scanResult": url_scan_result(attrs),
         "category": r.choice(BAD_CATEGORIES if malicious else CLEAN_CATEGORIES),
-        "sendingIp": sd.ip_address(r) if route == "inbound" else "Internal IP", "route": route,
+        "sendingIp": sd.ip_address(r) if route == "inbound" else "Internal IP",
+        "route": route,
         "creationMethod": "User Click" if r.random() < 0.85 else "Entry Scan",
         "emailPartsDescription": ["Body"] if r.random() < 0.8 else ["Attachment"],
         "messageId": sd.internet_message_id(r, sender.split("@")[1]),
-    }  # fmt: skip
+    }
 
 
 def _impersonation_log(
@@ -165,14 +194,22 @@ def _impersonation_log(
         results.append(result)
     return {
         "id": "MTOKEN:" + sd.secure_id(seed, "impersonation", i, prefix="eNq"),
-        "senderAddress": sender, "recipientAddress": recipient, "subject": subject,
-        "definition": "Default Impersonation Definition" if len(identifiers) > 1 else "IP - 1 hit (Tag email)",
-        "hits": len(identifiers), "identifiers": identifiers,
-        "action": impersonation_action(attrs), "taggedExternal": True,
-        "taggedMalicious": impersonation_malicious(attrs), "senderIpAddress": sd.ip_address(r),
-        "eventTime": date, "impersonationResults": results,
+        "senderAddress": sender,
+        "recipientAddress": recipient,
+        "subject": subject,
+        "definition": "Default Impersonation Definition"
+        if len(identifiers) > 1
+        else "IP - 1 hit (Tag email)",
+        "hits": len(identifiers),
+        "identifiers": identifiers,
+        "action": impersonation_action(attrs),
+        "taggedExternal": True,
+        "taggedMalicious": impersonation_malicious(attrs),
+        "senderIpAddress": sd.ip_address(r),
+        "eventTime": date,
+        "impersonationResults": results,
         "messageId": sd.internet_message_id(r, sender.split("@")[1]).strip("<>"),
-    }  # fmt: skip
+    }
 
 
 def _attachment_log(
@@ -185,11 +222,17 @@ def _attachment_log(
     _, recipient = sd.internal_person(r)
     seconds = r.randint(1, 40)
     return {
-        "date": date, "senderAddress": sender if r.random() < 0.8 else "<>",
-        "recipientAddress": recipient, "subject": subject,
-        "messageId": sd.internet_message_id(r, sender.split("@")[1]), "fileName": file_name,
-        "fileType": file_type, "fileHash": sd.sha256_hex(seed, "file", i), "result": result,
+        "date": date,
+        "senderAddress": sender if r.random() < 0.8 else "<>",
+        "recipientAddress": recipient,
+        "subject": subject,
+        "messageId": sd.internet_message_id(r, sender.split("@")[1]),
+        "fileName": file_name,
+        "fileType": file_type,
+        "fileHash": sd.sha256_hex(seed, "file", i),
+        "result": result,
         "actionTriggered": "none, none" if result == "safe" else "sandbox, hold",
-        "details": f"{result.capitalize()}                      \r\nTime taken: 0 hrs, 0 min, {seconds} sec",
-        "route": route, "definition": "Default Inbound Attachment Protect Definition",
-    }  # fmt: skip
+        "details": f"{result.capitalize():<28}\r\nTime taken: 0 hrs, 0 min, {seconds} sec",
+        "route": route,
+        "definition": "Default Inbound Attachment Protect Definition",
+    }

@@ -17,16 +17,25 @@ from mimecast_soar.sim.wire import JsonDict, format_date
 
 def _components(message: Message, seed: int) -> list[JsonDict]:
     body = {
-        "type": "Email Primary Body Plain Text", "name": "body.txt", "extension": "txt",
-        "mimeType": "text/plain", "size": max(200, message.size // 10),
+        "type": "Email Primary Body Plain Text",
+        "name": "body.txt",
+        "extension": "txt",
+        "mimeType": "text/plain",
+        "size": max(200, message.size // 10),
         "hash": sd.sha256_hex(seed, message.id, "body"),
-    }  # fmt: skip
+    }
     parts = [body]
     for name, mime, size in message.attachments:
-        parts.append({
-            "type": "Attachment", "name": name, "extension": name.rsplit(".", 1)[-1],
-            "mimeType": mime, "size": size, "hash": sd.sha256_hex(seed, message.id, name),
-        })  # fmt: skip
+        parts.append(
+            {
+                "type": "Attachment",
+                "name": name,
+                "extension": name.rsplit(".", 1)[-1],
+                "mimeType": mime,
+                "size": size,
+                "hash": sd.sha256_hex(seed, message.id, name),
+            }
+        )
     return parts
 
 
@@ -37,15 +46,18 @@ def _message_info(message: Message, *, with_route: bool) -> JsonDict:
         f"To: {message.recipient[1]}\nSubject: {message.subject}\nMessage-ID: {message.internet_id}"
     )
     info: JsonDict = {
-        "fromEnvelope": message.sender[1], "fromHeader": message.header_sender[1],
-        "to": [message.recipient[1]], "cc": [], "subject": message.subject,
+        "fromEnvelope": message.sender[1],
+        "fromHeader": message.header_sender[1],
+        "to": [message.recipient[1]],
+        "cc": [],
+        "subject": message.subject,
         "sent": format_date(message.received - timedelta(seconds=3)),
         "processed": format_date(message.received),
         "transmissionInfo": f"<pre>{escape(headers)}</pre>",
         "attachments": [name for name, _, _ in message.attachments],
         "htmlBody": f"<html><body><p>{escape(message.subject)}</p></body></html>",
         "textBody": message.subject,
-    }  # fmt: skip
+    }
     if with_route:
         info["route"] = message.route
     return info
@@ -80,19 +92,33 @@ def message_info(message: Message, seed: int) -> JsonDict:
         delivered[message.recipient[1]] = {
             "messageInfo": _message_info(message, with_route=True),
             "policyInfo": [
-                {"policyType": "Spam Scanning", "policyName": "Default Spam Scanning", "inherited": False},
-                {"policyType": "Attachment Protection", "policyName": "Default Attachment Protect Definition", "inherited": True},
+                {
+                    "policyType": "Spam Scanning",
+                    "policyName": "Default Spam Scanning",
+                    "inherited": False,
+                },
+                {
+                    "policyType": "Attachment Protection",
+                    "policyName": "Default Attachment Protect Definition",
+                    "inherited": True,
+                },
             ],
             "deliveryMetaInfo": {
-                "deliveryEvent": "Delivery Succeeded", "emailAddress": message.recipient[1],
+                "deliveryEvent": "Delivery Succeeded",
+                "emailAddress": message.recipient[1],
                 "processingServer": server.replace("inbound", "outbound"),
-                "remoteIp": "10.20.30.40", "remoteHost": f"mx.{sd.INTERNAL_DOMAIN}",
+                "remoteIp": "10.20.30.40",
+                "remoteHost": f"mx.{sd.INTERNAL_DOMAIN}",
                 "remoteServerGreeting": f"220 mx.{sd.INTERNAL_DOMAIN} ESMTP ready",
-                "receiptAcknowledgement": "250 2.0.0 OK queued", "transmissionStart": end,
-                "transmissionEnd": end, "encryptionInfo": tls, "messageExpiresIn": 3650,
-                "transmissionSize": message.size, "components": components,
+                "receiptAcknowledgement": "250 2.0.0 OK queued",
+                "transmissionStart": end,
+                "transmissionEnd": end,
+                "encryptionInfo": tls,
+                "messageExpiresIn": 3650,
+                "transmissionSize": message.size,
+                "components": components,
             },
-        }  # fmt: skip
+        }
     return {
         "id": message.id,
         "status": message.status,
@@ -101,22 +127,32 @@ def message_info(message: Message, seed: int) -> JsonDict:
             "recipientMetaInfo": {
                 "receiptEvent": "Email Received" if spf_ok else "Email Received - SPF check failed",
                 "spamEvent": "Spam check passed" if message.spam_score < 10 else "Spam detected",
-                "messageExpiresIn": 3650, "processingServer": server,
-                "transmissionSize": message.size, "binaryEmailSize": message.size + 512,
-                "remoteIp": message.sender_ip, "remoteHost": f"mail.{message.sender[1].split('@')[1]}",
-                "remoteServerGreeting": "EHLO mail", "receiptAcknowledgement": "250 2.6.0 Queued",
-                "transmissionStart": start, "transmissionEnd": end, "encryptionInfo": tls,
+                "messageExpiresIn": 3650,
+                "processingServer": server,
+                "transmissionSize": message.size,
+                "binaryEmailSize": message.size + 512,
+                "remoteIp": message.sender_ip,
+                "remoteHost": f"mail.{message.sender[1].split('@')[1]}",
+                "remoteServerGreeting": "EHLO mail",
+                "receiptAcknowledgement": "250 2.6.0 Queued",
+                "transmissionStart": start,
+                "transmissionEnd": end,
+                "encryptionInfo": tls,
                 "components": components,
             },
-        },  # fmt: skip
+        },
         "deliveredMessage": delivered,
         "retentionInfo": {
             "currentPurgeDate": format_date(message.received + timedelta(days=3650)),
             "originalPurgeDate": format_date(message.received + timedelta(days=3650)),
-            "purgeBasedOn": "original", "retentionAdjustmentDays": -1,
-            "litigationHoldInfo": [], "fbrStamps": [], "smartTags": [], "fbrExpireCheck": [],
+            "purgeBasedOn": "original",
+            "retentionAdjustmentDays": -1,
+            "litigationHoldInfo": [],
+            "fbrStamps": [],
+            "smartTags": [],
+            "fbrExpireCheck": [],
             "audits": [],
-        },  # fmt: skip
+        },
         "spamInfo": {
             "spamScore": message.spam_score,
             "detectionLevel": "relaxed",

@@ -18,7 +18,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import orjson
 
@@ -84,8 +84,9 @@ class Paginator:
         resolve: Callable[[JsonDict], JsonDict],
     ) -> PageRequest:
         """Read `meta.pagination` and the item; `resolve` turns an item into filters."""
-        pagination = meta.get("pagination") if isinstance(meta.get("pagination"), dict) else {}
-        assert isinstance(pagination, dict)
+        pagination = meta.get("pagination")
+        if not isinstance(pagination, dict):
+            pagination = {}
         size = pagination.get("pageSize", self._default_size)
         if isinstance(size, str) and size.isdigit():
             size = int(size)
@@ -140,7 +141,9 @@ class Paginator:
         )
 
 
-def scan_forward(n: int, start: int, size: int, match: Match | None) -> tuple[list[int], int | None]:
+def scan_forward(
+    n: int, start: int, size: int, match: Match | None
+) -> tuple[list[int], int | None]:
     """Positions of up to `size` matches from `start` in [0, n) and where the next match is."""
     if match is None:
         positions = list(range(start, min(n, start + size)))

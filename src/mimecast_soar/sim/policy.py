@@ -16,10 +16,16 @@ from mimecast_soar.sim.wire import ItemError, JsonDict, format_date, parse_date,
 OPTIONS = ("no_action", "block_sender")
 FROM_PARTS = ("envelope_from", "header_from", "both")
 TYPES = (
-    "everyone", "internal_addresses", "external_addresses", "email_domain", "profile_group",
-    "individual_email_address", "address_attribute_value", "free_mail_domains",
+    "everyone",
+    "internal_addresses",
+    "external_addresses",
+    "email_domain",
+    "profile_group",
+    "individual_email_address",
+    "address_attribute_value",
+    "free_mail_domains",
     "header_display_name",
-)  # fmt: skip
+)
 VALUE_KEYS = {
     "email_domain": "emailDomain",
     "profile_group": "groupId",
@@ -30,8 +36,9 @@ VALUE_KEYS = {
 
 def _side(policy: JsonDict, side: str) -> tuple[str, str | None, JsonDict]:
     """(type, value, nested object) for `from` or `to`, from either form."""
-    nested = policy.get(side) if isinstance(policy.get(side), dict) else {}
-    assert isinstance(nested, dict)
+    nested = policy.get(side)
+    if not isinstance(nested, dict):
+        nested = {}
     kind = nested.get("type") or policy.get(f"{side}Type")
     if not kind:
         raise validation_error(f"{side}Type", f"{side}Type is required", "err_validation_null")
@@ -45,7 +52,9 @@ def _side(policy: JsonDict, side: str) -> tuple[str, str | None, JsonDict]:
         attribute = nested.get("attribute")
         value = attribute.get("value") if isinstance(attribute, dict) else None
     if key is not None and value in (None, ""):
-        raise validation_error(f"{side}Value", f"{side}Value is required for {kind}", "err_validation_null")
+        raise validation_error(
+            f"{side}Value", f"{side}Value is required for {kind}", "err_validation_null"
+        )
     if kind == "individual_email_address" and "@" not in str(value):
         raise validation_error(
             f"{side}Value", "Email address is not valid", "err_validation_invalid_email_address"
@@ -77,8 +86,12 @@ def build_policy(item: JsonDict, now: datetime, existing: JsonDict | None = None
     from_date = policy.get("fromDate")
     to_date = policy.get("toDate")
     out: JsonDict = {
-        "description": description, "fromPart": from_part, "from": from_obj, "to": to_obj,
-        "fromType": from_type, "toType": to_type,
+        "description": description,
+        "fromPart": from_part,
+        "from": from_obj,
+        "to": to_obj,
+        "fromType": from_type,
+        "toType": to_type,
         "fromEternal": bool(policy.get("fromEternal", from_date in (None, ""))),
         "toEternal": bool(policy.get("toEternal", to_date in (None, ""))),
         "fromDate": _date(from_date, "fromDate", "1900-01-01T00:00:00+0000"),
@@ -86,10 +99,11 @@ def build_policy(item: JsonDict, now: datetime, existing: JsonDict | None = None
         "override": _flag(policy, "override", False),
         "bidirectional": _flag(policy, "bidirectional", False),
         "conditions": _conditions(policy.get("conditions")),
-        "enabled": _flag(policy, "enabled", True), "enforced": _flag(policy, "enforced", False),
+        "enabled": _flag(policy, "enabled", True),
+        "enforced": _flag(policy, "enforced", False),
         "createTime": existing["policy"]["createTime"] if existing else format_date(now),
         "lastUpdated": format_date(now),
-    }  # fmt: skip
+    }
     if from_value is not None:
         out["fromValue"] = from_value
     if to_value is not None:

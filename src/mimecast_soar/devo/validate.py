@@ -1,0 +1,89 @@
+"""The connection test of the bundle: one signed call, each failure naming the field at fault.
+
+The platform shows a validation error beside the connection field it names (`inputId`), so every
+failure is mapped to the field a person should look at: a missing or mixed credential to that
+credential, a refused signature to the secret key, an expired binding to the access key, a refused
+OAuth client to the client secret, an unreachable or wrong host to the base URL or region.
+`connection_problems` never raises: the shim would turn an exception into a crash of the check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+
+from mimecast_soar.devo.platform_env import DECLARED_FIELDS, connection_from_env
+from mimecast_soar.errors import (
+    AuthenticationError,
+    BindingExpiredError,
+    ConfigurationError,
+    MimecastError,
+    MimecastSoarError,
+)
+from mimecast_soar.runtime.connection import Connection
+
+ACCOUNT_PATH = "/api/account/get-account"
+_API2_FIELDS = ("client_id", "client_secret")
+_FIELD_NAMES = re.compile(r"\b(" + "|".join(DECLARED_FIELDS) + r")\b")
+
+
+def field_named_in(message: str, default: str = "region") -> str:
+    """The connection field a configuration message is about (an API 2.0 one for a mix-up)."""
+    named: list[str] = _FIELD_NAMES.findall(message)
+    if not named:
+        return default
+    if "mixes" in message:
+        return next((name for name in named if name in _API2_FIELDS), named[0])
+    return named[0]
+
+
+def connection_problems(env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """`(message, field id)` pairs; empty when `POST /api/account/get-account` succeeds."""
+    try:
+        connection = connection_from_env(env)
+    except ConfigurationError as error:
+        return [(error.message, field_named_in(error.message))]
+    except Exception as error:  # a validator must report, never raise
+        return [(f"the connection could not be read ({type(error).__name__})", "region")]
+    try:
+        asyncio.run(_call_account(connection))
+    except MimecastSoarError as error:
+        message = connection.redactor()(error.message)
+        return [(message, _field_for(error, connection))]
+    except Exception as error:
+        return [(f"the connection test failed ({type(error).__name__})", _host_field(connection))]
+    return []
+
+
+async def _call_account(connection: Connection) -> None:
+    from mimecast_soar.api import MimecastClient
+
+    async with MimecastClient(
+        connection.client_settings(), redactor=connection.redactor()
+    ) as client:
+        response = await client.call(ACCOUNT_PATH, [], mutating=False)
+        response.raise_for_failures(ACCOUNT_PATH)
+
+
+def _field_for(error: MimecastSoarError, connection: Connection) -> str:
+    if isinstance(error, ConfigurationError):
+        return field_named_in(error.message, default=_host_field(connection))
+    if isinstance(error, BindingExpiredError):
+        return "access_key"
+    if isinstance(error, AuthenticationError):
+        if connection.api_version == 2:
+            return "client_secret"
+        code = (error.code or "").lower()
+        if "credentials" in code or "binding" in code or "access" in code:
+            return "access_key"
+        if "application" in code or "app" in code.split("_"):
+            return "application_key"
+        return "secret_key"
+    if isinstance(error, MimecastError):
+        return _host_field(connection)
+    return "region"
+
+
+def _host_field(connection: Connection) -> str:
+    return "base_url" if connection.base_url else "region"

@@ -1,0 +1,260 @@
+"""The connection: credentials, where to reach Mimecast, TLS and proxy settings, reference values.
+
+A connection file (architecture.md, "Connection file") is TOML or JSON: one flat connection, or
+several under `connections` keyed by label. Keys:
+
+    label, region, base_url, application_id, application_key, access_key, secret_key,
+    client_id, client_secret, verify_ssl, socks_proxy, https_proxy, timeout_seconds,
+    reference_values   (name = "text"  or  name = { value = "...", secret = true })
+
+An unknown key is an error naming it. A non-empty environment variable `MIMECAST_<KEY>` (upper
+case) overrides the file's field; `MIMECAST_LABEL` instead selects the connection when no label is
+passed. Reference values are rendered (`{{name}}`, sandboxed) into every other text field; a
+field naming a value that does not exist is an error, not an empty text. API 1.0 needs its four
+keys, API 2.0 its two; mixing the sets or completing neither is an error naming the fields.
+
+Secret fields and secret reference values are `Secret`s; `repr`, `str` and every error message
+are scrubbed of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from mimecast_soar.errors import ConfigurationError, InvalidInputError
+from mimecast_soar.runtime import _connection_fields as parse
+from mimecast_soar.runtime.templates import TemplateRenderer
+from mimecast_soar.secret import Redactor, Secret
+
+if TYPE_CHECKING:
+    from mimecast_soar.api import ClientSettings
+
+_T = TypeVar("_T")
+_NO_ENV: Mapping[str, str] = MappingProxyType({})
+_URL_SCHEMES = {
+    "base_url": ("http", "https"),
+    "https_proxy": ("http", "https"),
+    "socks_proxy": ("socks5", "socks5h", "socks4", "socks4a"),
+}
+
+
+@dataclass(frozen=True, repr=False)
+class Connection:
+    """One validated connection. Build it with `load_connection` or `Connection.from_mapping`."""
+
+    label: str | None = None
+    region: str | None = None
+    base_url: str | None = None
+    application_id: str | None = None
+    application_key: Secret | None = None
+    access_key: Secret | None = None
+    secret_key: Secret | None = None
+    client_id: str | None = None
+    client_secret: Secret | None = None
+    verify_ssl: bool = True
+    socks_proxy: str | None = None
+    https_proxy: str | None = None
+    timeout_seconds: float = 30.0
+    reference_values: dict[str, str | Secret] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        api1 = [name for name in parse.API1_FIELDS if getattr(self, name)]
+        api2 = [name for name in parse.API2_FIELDS if getattr(self, name)]
+        if api1 and api2:
+            raise ConfigurationError(
+                f"the connection mixes API 1.0 credentials ({', '.join(api1)}) with API 2.0 "
+                f"credentials ({', '.join(api2)}): give one set only"
+            )
+        for given, needed, version in (
+            (api1, parse.API1_FIELDS, "1.0"),
+            (api2, parse.API2_FIELDS, "2.0"),
+        ):
+            missing = [name for name in needed if name not in given]
+            if given and missing:
+                raise ConfigurationError(
+                    f"the API {version} credentials are incomplete: {', '.join(missing)} "
+                    f"{'is' if len(missing) == 1 else 'are'} missing"
+                )
+        if not api1 and not api2:
+            raise ConfigurationError(
+                "the connection has no credentials: give application_id, application_key, "
+                "access_key and secret_key (API 1.0) or client_id and client_secret (API 2.0)"
+            )
+
+    @classmethod
+    def from_mapping(
+        cls, data: Mapping[str, Any], *, env: Mapping[str, str] = _NO_ENV
+    ) -> Connection:
+        """Validate one connection given as a mapping (a file's table, the platform's fields)."""
+        merged = parse.apply_env(data, env)
+        scrub = Redactor(parse.raw_secrets(merged))
+        try:
+            parse.check_keys(data)
+            return _build(cls, merged)
+        except ConfigurationError as exc:
+            raise ConfigurationError(scrub(exc.message)) from None
+
+    @property
+    def api_version(self) -> int:
+        """1 for the four API 1.0 keys, 2 for OAuth 2 client credentials."""
+        return 2 if self.client_id else 1
+
+    @property
+    def proxy(self) -> str | None:
+        """The proxy to route through: the Remote Agent (socks) wins over an HTTPS proxy."""
+        return self.socks_proxy or self.https_proxy
+
+    def client_settings(self) -> ClientSettings:
+        """The API client's settings for this connection."""
+        from mimecast_soar.api import Api1Credentials, Api2Credentials, ClientSettings
+
+        credentials: Api1Credentials | Api2Credentials
+        if self.api_version == 2:
+            credentials = Api2Credentials(
+                client_id=_given(self.client_id), client_secret=_given(self.client_secret)
+            )
+        else:
+            credentials = Api1Credentials(
+                application_id=_given(self.application_id),
+                application_key=_given(self.application_key),
+                access_key=_given(self.access_key),
+                secret_key=_given(self.secret_key),
+            )
+        return ClientSettings(
+            credentials=credentials,
+            region=self.region,
+            base_url=self.base_url,
+            verify_ssl=self.verify_ssl,
+            proxy=self.proxy,
+            timeout_seconds=self.timeout_seconds,
+        )
+
+    def redactor(self) -> Redactor:
+        """A redactor of every secret of the connection, secret reference values included."""
+        secrets: list[Secret] = [
+            value for name in parse.SECRET_FIELDS if (value := getattr(self, name)) is not None
+        ]
+        secrets.extend(v for v in self.reference_values.values() if isinstance(v, Secret))
+        return Redactor(secrets)
+
+    def template_context(self) -> dict[str, str]:
+        """Reference values as plain text, for rendering; outputs are scrubbed by `redactor()`."""
+        return {
+            name: value.get() if isinstance(value, Secret) else value
+            for name, value in self.reference_values.items()
+        }
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return self.redactor()(f"Connection({shown})")
+
+    __str__ = __repr__
+
+
+def _given(value: _T | None) -> _T:
+    if value is None:  # excluded by __post_init__; kept for the type checker
+        raise ConfigurationError("the connection's credentials are incomplete")
+    return value
+
+
+def _build(cls: type[Connection], data: Mapping[str, Any]) -> Connection:
+    references = parse.reference_values(data.get("reference_values"))
+    context = {k: v.get() if isinstance(v, Secret) else v for k, v in references.items()}
+    renderer = TemplateRenderer()
+    texts: dict[str, Any] = {}
+    for name in parse.TEXT_FIELDS:
+        value = parse.text(data.get(name), name)
+        if value is not None:
+            value = _render(renderer, value, name, context)
+            _check_url(value, name)
+        texts[name] = Secret(value) if name in parse.SECRET_FIELDS and value else value or None
+    return cls(
+        **texts,
+        verify_ssl=parse.boolean(data.get("verify_ssl"), "verify_ssl", default=True),
+        timeout_seconds=parse.seconds(data.get("timeout_seconds"), "timeout_seconds", default=30.0),
+        reference_values=references,
+    )
+
+
+def _render(renderer: TemplateRenderer, text: str, name: str, context: Mapping[str, str]) -> str:
+    try:
+        unknown = sorted(renderer.names(text, input_id=name, label=name) - set(context))
+        if unknown:
+            known = ", ".join(sorted(context)) or "none"
+            raise ConfigurationError(
+                f"{name} uses {', '.join(unknown)}, which is not a reference value "
+                f"(reference values: {known})"
+            )
+        return renderer.render(text, context, input_id=name, label=name).strip()
+    except InvalidInputError as exc:
+        raise ConfigurationError(exc.message) from None
+
+
+def _check_url(value: str, name: str) -> None:
+    schemes = _URL_SCHEMES.get(name)
+    if schemes is None:
+        return
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in schemes or not rest.strip("/"):
+        raise ConfigurationError(
+            f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
+        )
+
+
+def load_connection(
+    path: str | Path, *, label: str | None = None, env: Mapping[str, str] = _NO_ENV
+) -> Connection:
+    """Read a connection file and return the connection `label` picks (or its only one).
+
+    Every problem is a `ConfigurationError` of one line naming the file (and the line, for a
+    syntax error); `MIMECAST_<KEY>` variables in `env` override the file's fields.
+    """
+    source = Path(path)
+    data = parse.read_file(source)
+    wanted = label or env.get(parse.ENV_PREFIX + "LABEL", "").strip() or None
+    chosen, where = _select(data, wanted, source.name)
+    try:
+        return Connection.from_mapping(chosen, env=env)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{where}: {exc.message}") from None
+
+
+def _select(data: dict[str, Any], label: str | None, name: str) -> tuple[Mapping[str, Any], str]:
+    if "connections" not in data:
+        given = data.get("label")
+        if label is not None and given is not None and str(given) != label:
+            raise ConfigurationError(
+                f"{name} has no connection labelled {label!r}; it holds only {str(given)!r}"
+            )
+        return data, name
+    others = [key for key in data if key != "connections"]
+    if others:
+        raise ConfigurationError(
+            f"{name}: with `connections`, fields belong inside each connection, not at the top "
+            f"(found {', '.join(others)})"
+        )
+    table = data["connections"]
+    if not isinstance(table, dict) or not table:
+        raise ConfigurationError(f"{name}: `connections` must be a non-empty table of connections")
+    labels = ", ".join(sorted(table))
+    if label is None:
+        if len(table) > 1:
+            raise ConfigurationError(
+                f"{name} holds several connections; choose one with --label: {labels}"
+            )
+        label = next(iter(table))
+    if label not in table:
+        raise ConfigurationError(f"{name} has no connection labelled {label!r}; labels: {labels}")
+    chosen = table[label]
+    if not isinstance(chosen, dict):
+        raise ConfigurationError(f"{name}: connection {label!r} must be a table")
+    inner = chosen.get("label")
+    if inner is not None and str(inner) != label:
+        raise ConfigurationError(
+            f"{name}: connection {label!r} has a different label {str(inner)!r}"
+        )
+    return {**chosen, "label": label}, f"{name} [{label}]"

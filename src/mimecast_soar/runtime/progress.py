@@ -1,0 +1,154 @@
+"""Progress of a run, reported through a small protocol so the runner knows nothing of terminals.
+
+`make_progress(stream)` gives a live rich display when `stream` (standard error) is a terminal
+and a silent reporter otherwise, so piped and platform runs print nothing extra. The display
+shows rows done (of the total when the input could be counted), errors, rate and time left; its
+console and clock are injected, so tests render it into a string.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Protocol
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from mimecast_soar.errors import ConfigurationError
+from mimecast_soar.runtime.tables import table_source
+
+_CHUNK_BYTES = 1 << 20
+_REFRESH_SECONDS = 0.1
+
+
+class ProgressReporter(Protocol):
+    """What the runner tells about its progress."""
+
+    def start(self, total: int | None) -> None:
+        """The run begins; `total` is the number of input rows, when known."""
+
+    def advance(self, rows: int = 1, errors: int = 0) -> None:
+        """`rows` more input rows are done, `errors` of them with an error row."""
+
+    def close(self) -> None:
+        """The run is over (also after a failure); leave the terminal clean."""
+
+
+class NullProgress:
+    """Reports nothing: for pipes, files and the platform."""
+
+    def start(self, total: int | None) -> None:
+        """Do nothing."""
+
+    def advance(self, rows: int = 1, errors: int = 0) -> None:
+        """Do nothing."""
+
+    def close(self) -> None:
+        """Do nothing."""
+
+
+class _RateColumn(ProgressColumn):
+    """Rows per second, from rich's speed estimate."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        return Text("-- rows/s" if speed is None else f"{speed:,.1f} rows/s", style="cyan")
+
+
+class RichProgress:
+    """A live progress line on a rich console, refreshed at most ten times a second."""
+
+    def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._progress = Progress(
+            TextColumn("[bold]rows"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[red]{task.fields[errors]} errors"),
+            _RateColumn(),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=console,
+            get_time=clock,
+            auto_refresh=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self._task: TaskID | None = None
+        self._errors = 0
+        self._last_refresh = float("-inf")
+
+    def start(self, total: int | None) -> None:
+        """Show the display with `total` rows expected (or an open count)."""
+        self._progress.start()
+        self._task = self._progress.add_task("rows", total=total, errors=0)
+        self._refresh(force=True)
+
+    def advance(self, rows: int = 1, errors: int = 0) -> None:
+        """Count rows and errors; the display refreshes when 0.1 s have passed."""
+        if self._task is None:
+            return
+        self._errors += errors
+        self._progress.update(self._task, advance=rows, errors=self._errors)
+        self._refresh(force=False)
+
+    def close(self) -> None:
+        """Show the final counts and stop the display."""
+        if self._task is not None:
+            self._refresh(force=True)
+            self._task = None
+            self._progress.stop()
+
+    def _refresh(self, *, force: bool) -> None:
+        now = self._clock()
+        if force or now - self._last_refresh >= _REFRESH_SECONDS:
+            self._last_refresh = now
+            self._progress.refresh()
+
+
+def make_progress(stream: IO[str]) -> ProgressReporter:
+    """A live display on `stream` when it is a terminal, else a silent reporter."""
+    isatty = getattr(stream, "isatty", None)
+    if callable(isatty) and isatty():
+        return RichProgress(Console(file=stream))
+    return NullProgress()
+
+
+def count_rows(path: str | Path) -> int | None:
+    """The number of rows of a JSONL file or part-file folder, counted fast; None otherwise.
+
+    Counts lines in binary chunks (an upper bound when the file has blank lines). Returns None
+    for standard input (`-`), CSV (a quoted field may span lines) and unreadable paths.
+    """
+    if str(path) == "-":
+        return None
+    try:
+        source, fmt = table_source(path)
+    except ConfigurationError:
+        return None
+    if fmt != "jsonl":
+        return None
+    lines = 0
+    last = b"\n"
+    try:
+        with source.open("rb") as handle:
+            while chunk := handle.read(_CHUNK_BYTES):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+    except OSError:
+        return None
+    return lines + (0 if last == b"\n" else 1)

@@ -1,0 +1,193 @@
+"""Running the simulator: `SimServer` (background thread, ephemeral port), `serve` (the CLI's
+blocking `mimecast-soar sim`), and `write_connection_file` (a flat TOML connection file).
+
+The listening socket is bound before uvicorn starts, so the port is known at once and never
+races another process; uvicorn runs the h11 protocol, whose transport the drop faults abort.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+
+from mimecast_soar.sim.app import create_app
+from mimecast_soar.sim.config import SimConfig
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(
+        family, socket.SOCK_STREAM, socket.IPPROTO_TCP
+    )  # proto: asyncio sets NODELAY
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _uvicorn_config(
+    app: Starlette, host: str, port: int, certfile: str | None, keyfile: str | None, log_level: str
+) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http="h11",
+        lifespan="off",
+        log_level=log_level,
+        access_log=False,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+        timeout_graceful_shutdown=2,
+    )
+
+
+def connection_for(config: SimConfig, base_url: str, api_version: int = 1) -> dict[str, str]:
+    """The flat connection dict a client needs to reach a simulator at `base_url`."""
+    if api_version == 1:
+        keys: tuple[str, ...] = ("application_id", "application_key", "access_key", "secret_key")
+    elif api_version == 2:
+        keys = ("client_id", "client_secret")
+    else:
+        raise ValueError("api_version must be 1 or 2")
+    return {"base_url": base_url, **{key: str(getattr(config, key)) for key in keys}}
+
+
+class SimServer:
+    """The simulator on a real loopback port, in a background thread (a context manager).
+
+    >>> with SimServer(SimConfig(seed=7)) as server:
+    ...     conn = server.connection()          # base_url + the API 1.0 keys
+    """
+
+    def __init__(
+        self,
+        config: SimConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+    ) -> None:
+        self.config = config or SimConfig()
+        self.app = create_app(self.config)
+        self.host = host
+        self._port = port
+        self._ssl = (ssl_certfile, ssl_keyfile)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT` (https when TLS files were given)."""
+        if self._socket is None:
+            raise RuntimeError("the simulator is not running")
+        port = self._socket.getsockname()[1]
+        scheme = "https" if self._ssl[0] else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{port}"
+
+    def connection(self, api_version: int = 1) -> dict[str, str]:
+        """A flat connection dict (plain strings) for API 1.0 (default) or API 2.0."""
+        return connection_for(self.config, self.base_url, api_version)
+
+    def start(self) -> SimServer:
+        """Start serving; returns once the server accepts connections."""
+        self._socket = _bind(self.host, self._port)
+        config = _uvicorn_config(self.app, self.host, self._port, *self._ssl, log_level="warning")
+        self._server = uvicorn.Server(config)
+        sockets = [self._socket]
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": sockets}, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = None
+
+    def __enter__(self) -> SimServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def write_connection_file(path: str | Path, connection: dict[str, Any]) -> None:
+    """Write a flat TOML connection file (strings and booleans)."""
+    lines = ["# Mimecast simulator connection (generated by mimecast-soar sim)"]
+    for key, value in connection.items():
+        name = key if _BARE_KEY.match(key) else json.dumps(key)
+        lines.append(f"{name} = {_toml_value(value)}")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def serve(
+    config: SimConfig,
+    host: str = "127.0.0.1",
+    port: int = 8089,
+    write_connection: str | None = None,
+    *,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+    api_version: int = 1,
+) -> None:
+    """Run the simulator in the foreground until Ctrl-C (the CLI's `mimecast-soar sim`)."""
+    app = create_app(config)
+    sock = _bind(host, port)
+    bound = sock.getsockname()[1]
+    scheme = "https" if ssl_certfile else "http"
+    base_url = f"{scheme}://{f'[{host}]' if ':' in host else host}:{bound}"
+    where = "not written"
+    if write_connection:
+        write_connection_file(write_connection, connection_for(config, base_url, api_version))
+        where = f"written to {write_connection}"
+    print(
+        f"Mimecast simulator listening on {base_url} (connection file {where}); Ctrl-C stops it",
+        flush=True,
+    )
+    server = uvicorn.Server(_uvicorn_config(app, host, bound, ssl_certfile, ssl_keyfile, "warning"))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it already handled gracefully
+        pass
+    finally:
+        sock.close()

@@ -1,0 +1,1 @@
+"""Helpers shared by test packages (a loopback SOCKS5 proxy)."""
