@@ -10,7 +10,7 @@ summary table per step. Needs no account and no network beyond loopback.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -26,33 +26,58 @@ from mimecast_soar.runtime.session import run_action
 Result = list[tuple[int | str | None, Row]]
 
 
-def _short(value: Any, width: int = 70) -> str:
+def _short(value: Any, width: int = 60) -> str:
     text = value if isinstance(value, str) else repr(value)
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _summary(row: Row) -> str:
-    if row.get("has_error"):
-        return f"[red]{_short(row.get('error'))}[/red]"
-    if "noResults" in row:
-        return "no results"
-    result = row.get("result")
-    if isinstance(result, list):
-        return f"{len(result)} held message(s)"
-    if isinstance(result, dict):
-        info = result.get("recipientInfo", {}).get("messageInfo", {})
-        return _short(f"status={result.get('status')} subject={info.get('subject')!r}")
-    if result is not None:
-        return _short(result)
-    if "data" in row:
-        data = row.get("data") or [{}]
-        first = data[0] if isinstance(data[0], dict) else {}
-        return _short(f"ok: {first.get('id', '')} {first.get('emailAddress', '')}".strip())
-    for key in ("url", "description", "emailAddress", "subject"):
-        if key in row:
-            return _short(f"{key}={row[key]}")
-    return _short({k: v for k, v in row.items() if k not in ("has_error", "error")})
+def _address(value: Any) -> str:
+    return str(value.get("emailAddress", "")) if isinstance(value, dict) else str(value or "")
+
+
+# Per step: the columns to show and how a successful row fills them.
+Columns = tuple[tuple[str, Callable[[Row], Any]], ...]
+OUTCOME: Columns = (("outcome", lambda row: row.get("result")),)
+HELD: Columns = (
+    ("subject", lambda m: m.get("subject")),
+    ("from", lambda m: _address(m.get("from"))),
+    ("reason", lambda m: m.get("reason")),
+    ("route", lambda m: m.get("route")),
+)
+DETAILS: Columns = (
+    ("status", lambda row: row["result"].get("status")),
+    (
+        "subject",
+        lambda row: row["result"].get("recipientInfo", {}).get("messageInfo", {}).get("subject"),
+    ),
+    (
+        "from",
+        lambda row: (
+            row["result"].get("recipientInfo", {}).get("messageInfo", {}).get("fromEnvelope")
+        ),
+    ),
+)
+CLICKS: Columns = (
+    ("clicked by", lambda row: row.get("userEmailAddress")),
+    ("sender", lambda row: row.get("fromUserEmailAddress")),
+    ("url", lambda row: row.get("url")),
+    ("category", lambda row: row.get("category")),
+)
+GROUPS: Columns = (
+    ("group", lambda row: row.get("description")),
+    ("members", lambda row: row.get("userCount")),
+    ("id", lambda row: row.get("id")),
+)
+MEMBER: Columns = (
+    ("added", lambda row: _address((row.get("data") or [{}])[0])),
+    ("to group", lambda row: (row.get("data") or [{}])[0].get("folderId")),
+)
+POLICY: Columns = (
+    ("policy id", lambda row: (row.get("data") or [{}])[0].get("id")),
+    ("option", lambda row: (row.get("data") or [{}])[0].get("option")),
+    ("blocks", lambda row: (row.get("data") or [{}])[0].get("policy", {}).get("fromValue")),
+)
 
 
 class Playbook:
@@ -70,6 +95,7 @@ class Playbook:
         action_id: str,
         rows: Sequence[Mapping[str, Any]],
         settings: Mapping[str, str],
+        columns: Columns = OUTCOME,
         *,
         show: int = 5,
     ) -> Result:
@@ -87,22 +113,34 @@ class Playbook:
         )
         elapsed_ms = (time.perf_counter() - started) * 1000
         errors = sum(1 for _, row in result if row.get("has_error"))
-        table = Table(
-            title=(
-                f"{self.step}. {title}  [dim]{spec.name} · {len(rows)} in → {len(result)} out"
-                f" · {errors} error(s) · {elapsed_ms:.0f} ms[/dim]"
-            ),
-            title_justify="left",
+        self.console.print(
+            f"[bold]{self.step}. {title}[/bold]  [dim]{spec.name} · {len(rows)} input row(s) → "
+            f"{len(result)} output row(s) · {errors} error(s) · {elapsed_ms:.0f} ms[/dim]"
         )
-        table.add_column("row", justify="right")
-        table.add_column("ok")
-        table.add_column("outcome", overflow="fold")
-        for lhub_id, row in result[:show]:
-            table.add_row(str(lhub_id), "✗" if row.get("has_error") else "✓", _summary(row))
-        if len(result) > show:
-            table.add_row("…", "", f"[dim]{len(result) - show} more row(s)[/dim]")
-        self.console.print(table)
+        if show:
+            inputs = {row.get("lhub_id", index): row for index, row in enumerate(rows, start=1)}
+            shown = [{**row, "_input": inputs.get(lhub_id, {})} for lhub_id, row in result]
+            self.render(shown, columns, show)
         return result
+
+    def render(self, rows: Sequence[Row], columns: Columns, show: int) -> None:
+        """A table of `rows` with the step's columns; error rows show their error."""
+        table = Table(show_edge=False, pad_edge=False, box=None, header_style="dim")
+        table.add_column("", min_width=1, no_wrap=True)
+        for name, _ in columns:
+            table.add_column(name, overflow="ellipsis", no_wrap=True, max_width=40)
+        for row in rows[:show]:
+            if row.get("has_error"):
+                table.add_row("[red]✗[/red]", f"[red]{_short(row.get('error'), 90)}[/red]")
+                continue
+            if "noResults" in row:
+                table.add_row("·", "no results")
+                continue
+            table.add_row("[green]✓[/green]", *(_short(get(row)) for _, get in columns))
+        if len(rows) > show:
+            table.add_row("", f"[dim]… {len(rows) - show} more[/dim]")
+        self.console.print(table)
+        self.console.print()
 
 
 async def playbook(connection: Connection, console: Console) -> int:
@@ -111,9 +149,10 @@ async def playbook(connection: Connection, console: Console) -> int:
     book = Playbook(connection, console, BatchWindow.last_hours(24 * 7, now))
     trigger = [{"lhub_id": 1, "analyst": "soc@example.com"}]
     held_rows = await book.run(
-        "List held messages", "get_hold_message_list", trigger, {"limit": "10"}, show=1
+        "List held messages", "get_hold_message_list", trigger, {"limit": "10"}, show=0
     )
     held = held_rows[0][1].get("result") or []
+    book.render([{"has_error": False, **message} for message in held], HELD, 5)
     ids = [message["id"] for message in held[:3]]
     if len(ids) < 3:
         console.print("[red]the simulator holds fewer than three messages[/red]")
@@ -124,6 +163,7 @@ async def playbook(connection: Connection, console: Console) -> int:
         "release_message",
         [{"message_id": ids[0]}, {"message_id": ids[1]}],
         {"message_id_column": "message_id"},
+        (("message", lambda row: row["_input"]["message_id"]), *OUTCOME),
     )
     unexpected += sum(1 for _, row in released if row.get("has_error"))
     rejected = await book.run(
@@ -148,6 +188,7 @@ async def playbook(connection: Connection, console: Console) -> int:
         "get_message_details",
         [{"message_id": ids[0]}],
         {"message_id_column": "message_id"},
+        DETAILS,
     )
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     clicks = await book.run(
@@ -155,11 +196,17 @@ async def playbook(connection: Connection, console: Console) -> int:
         "get_ttp_url_logs",
         trigger,
         {"scan_result": "malicious", "start_time": today.isoformat(), "page_size": "50"},
+        CLICKS,
     )
-    senders = [row["fromUserEmailAddress"] for _, row in clicks if row.get("fromUserEmailAddress")]
-    sender = senders[0] if senders else "phisher@bad-actor.example"
+    senders = [
+        str(row["fromUserEmailAddress"])
+        for _, row in clicks
+        if "@" in str(row.get("fromUserEmailAddress", ""))
+        and not str(row["fromUserEmailAddress"]).endswith("@example.com")
+    ]
+    sender = senders[0] if senders else "phisher@bad-actor.example.net"
     groups = await book.run(
-        "Find the blocked-senders group", "find_groups", trigger, {"query": "Blocked"}, show=2
+        "Find the blocked-senders group", "find_groups", trigger, {"query": "Blocked"}, GROUPS
     )
     group_id = next((row.get("id") for _, row in groups if row.get("id")), "")
     added = await book.run(
@@ -167,6 +214,7 @@ async def playbook(connection: Connection, console: Console) -> int:
         "add_group_member",
         [{"group": group_id, "sender": sender}],
         {"group_id": "{{ group }}", "email_address": "{{ sender }}"},
+        MEMBER,
     )
     unexpected += sum(1 for _, row in added if row.get("has_error"))
     policy = (
@@ -179,6 +227,7 @@ async def playbook(connection: Connection, console: Console) -> int:
         "create_policy",
         [{"sender": sender}],
         {"policy": policy, "option": "block_sender"},
+        POLICY,
     )
     unexpected += sum(1 for _, row in created if row.get("has_error"))
     return unexpected
@@ -188,7 +237,7 @@ def run_demo(out: IO[str]) -> int:
     """Start the simulator, run the playbook, print the summary; exit status 0 on success."""
     from mimecast_soar.sim import SimConfig, SimServer
 
-    console = Console(file=out, width=None if out.isatty() else 110)
+    console = Console(file=out, width=None if out.isatty() else 140)
     started = time.perf_counter()
     with SimServer(SimConfig(seed=7)) as server:
         console.rule("[bold]mimecast-soar demo[/bold]")

@@ -9,7 +9,9 @@
 `wheels/` is what the SDK's `bundle-requirements` produces with `pip wheel -r requirements.txt`;
 since our package is not on an index, our wheel is built from the source tree first
 (`pip wheel --no-deps`), then the dependencies are fetched into the same folder (pip's cache
-makes that offline after the first time). The platform installs with
+makes that offline after the first time). They are resolved together with the SDK itself
+(`lhub-integ==1.0.14`, whose wheels land there too), so the folder never holds a version the SDK
+excludes: uvicorn alone would pick click 8, the SDK pins click below 7.1. The platform installs with
 `pip install --no-index --find-links wheels -r requirements.txt`. The wheels are built for the
 Python running this command: build the bundle with the platform's Python version.
 """
@@ -26,6 +28,8 @@ from mimecast_soar.devo.codegen import MODULE_NAME, REQUIRED_PYTHON, render_modu
 from mimecast_soar.errors import ConfigurationError
 
 PACKAGE = "mimecast-soar"
+#: The platform SDK the wheels are resolved with (devo-runtime-contract.md).
+SDK_REQUIREMENT = "lhub-integ==1.0.14"
 
 Runner = Callable[[Sequence[str]], None]
 
@@ -120,5 +124,5 @@ def _build_wheels(
     if not ours:
         raise ConfigurationError(f"pip wheel did not produce a mimecast-soar {version} wheel")
     if not own_wheel_only:
-        run_pip(["wheel", "--quiet", "--wheel-dir", str(target), str(ours[-1])])
+        run_pip(["wheel", "--quiet", "--wheel-dir", str(target), str(ours[-1]), SDK_REQUIREMENT])
     return tuple(sorted(target.glob("*.whl")))
