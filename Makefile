@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The platform SDK's own environment: lhub-integ 1.0.14 beside our package, `pip check` clean.
+LHUB_VENV ?= .venv-lhub
+LHUB_STAMP := $(LHUB_VENV)/.installed
 
-.PHONY: install test lint format demo bench reliability clean
+.PHONY: install lhub-env test lint format demo bench reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -15,7 +18,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+$(LHUB_STAMP): pyproject.toml
+	test -x $(LHUB_VENV)/bin/python || $(PYTHON) -m venv $(LHUB_VENV)
+	$(LHUB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[lhub]'
+	$(LHUB_VENV)/bin/python -m pip check
+	touch $(LHUB_STAMP)
+
+lhub-env: $(LHUB_STAMP)
+
+test: $(STAMP) $(LHUB_STAMP)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
@@ -34,4 +45,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LHUB_VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -195,6 +195,14 @@ def test_create_policy_then_get_policy(platform: Platform) -> None:
     assert len(only_ok(fetched[2])["data"]) >= 3
 
 
+def test_row_values_reach_mimecast_as_text_never_rendered_twice(platform: Platform) -> None:
+    rows = [{"lhub_id": 1, "pid": "{{ 7 * 7 }}"}]
+    grouped = by_id(platform.shim("get_policy", rows, {"___policy_id": "{{ pid }}"}))
+    assert list(grouped) == [1]
+    [sent] = platform.requests("/api/policy/blockedsenders/get-policy")
+    assert sent["body"]["data"] == [{"id": "{{ 7 * 7 }}"}]
+
+
 def test_every_action_is_covered_here() -> None:
     covered = {
         "get_hold_message_list",
