@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
 
     actions = sub.add_parser("actions", help="list the actions and their inputs")
     actions.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    actions.add_argument(
+        "--markdown", action="store_true", help="print the reference as Markdown (docs/actions.md)"
+    )
 
     run = sub.add_parser("run", help="run an action over the rows of a table")
     run.add_argument("action", help="action id (see `mimecast-soar actions`)")
@@ -103,8 +106,11 @@ def _parse_settings(pairs: Sequence[str]) -> dict[str, str | None]:
 
 
 def _cmd_actions(args: argparse.Namespace, out: IO[str]) -> int:
-    from mimecast_soar.manifest import manifest
+    from mimecast_soar.manifest import manifest, markdown
 
+    if args.markdown:
+        out.write(markdown())
+        return EXIT_OK
     data = manifest()
     if args.json:
         import json

@@ -58,3 +58,65 @@ def manifest() -> dict[str, Any]:
         ],
         "actions": [action_manifest(spec) for spec in ACTIONS],
     }
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown() -> str:
+    """The actions reference as Markdown (`docs/actions.md` is this text, checked by a test)."""
+    data = manifest()
+    lines = [
+        "# Actions reference",
+        "",
+        "Generated from the action specs by `mimecast-soar actions --markdown`; do not edit.",
+        "Kinds: **column** names a column of the parent table, **jinja** is a template rendered",
+        "per row (reference values and row columns), **param** is set once per run.",
+        "",
+        "## Connection",
+        "",
+        "| Field | id | secret | notes |",
+        "|---|---|---|---|",
+    ]
+    for item in data["connection"]:
+        notes = item["description"]
+        if item["options"]:
+            notes += " Allowed: " + ", ".join(item["options"]) + "."
+        lines.append(
+            f"| {item['label']} | `{item['id']}` | {'yes' if item['secret'] else ''} | "
+            f"{_cell(notes)} |"
+        )
+    for action in data["actions"]:
+        lines += [
+            "",
+            f"## {action['name']} — `{action['id']}`",
+            "",
+            f"{action['description']} `POST {action['path']}`"
+            + (
+                " (changes state: never retried unless Mimecast surely did not act)."
+                if action["mutating"]
+                else " (read-only)."
+            ),
+            f"Output: {_OUTPUT_TEXT[action['output']]}",
+            "",
+            "| Input | id | kind | required | default / empty means | allowed |",
+            "|---|---|---|---|---|---|",
+        ]
+        for item in action["inputs"]:
+            required = "yes" if item["needs_value"] else ("form only" if item["required"] else "no")
+            default = item["default"] or item["empty_means"] or ""
+            lines.append(
+                f"| {item['label']} | `{item['id']}` | {item['kind']} | {required} | "
+                f"{_cell(default)} | {_cell(', '.join(item['options']))} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+_OUTPUT_TEXT = {
+    "single": "one row per input row, `result` holds the payload.",
+    "records": "one row per record, its fields after `has_error`/`error`; "
+    "`noResults` when there are none.",
+    "raw": "one row per input row: Mimecast's `meta`, `data`, `fail` after `has_error`/`error` "
+    "(`has_error` is true when `fail` is not empty).",
+}

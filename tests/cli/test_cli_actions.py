@@ -52,3 +52,14 @@ def test_actions_table_is_readable_text() -> None:
     assert result.returncode == 0
     assert "Get TTP Impersonation Protection Logs" in result.stdout
     assert "Message IDs Column Name" in result.stdout
+
+
+def test_docs_actions_md_is_generated_from_the_specs() -> None:
+    from pathlib import Path
+
+    from mimecast_soar.manifest import markdown
+
+    committed = Path(__file__).resolve().parents[2] / "docs" / "actions.md"
+    assert committed.read_text(encoding="utf-8") == markdown(), (
+        "docs/actions.md is stale: run `mimecast-soar actions --markdown > docs/actions.md`"
+    )
