@@ -155,3 +155,16 @@ def test_a_refused_signature_is_an_error_row_without_the_keys(
     assert row["has_error"] is True
     for value in (env["secret_key"], env["access_key"], env["application_key"]):
         assert value not in row["error"]
+
+
+def test_after_a_fatal_error_later_rows_are_not_sent(devo_sim: SimServer, host: ClientHost) -> None:
+    import httpx
+
+    env = {**devo_sim.connection(), "secret_key": "d3Jvbmcta2V5LXRleHQ="}
+    httpx.post(f"{devo_sim.base_url}/_sim/reset").raise_for_status()
+    first = adapter.run_bundle_row("get_policy", {"policy_id": ""}, env)
+    second = adapter.run_bundle_row("get_policy", {"policy_id": ""}, env)
+    assert first[0]["has_error"] is True
+    assert second[0]["error"].startswith("not processed: the run stopped because")
+    log = httpx.get(f"{devo_sim.base_url}/_sim/requests").json()
+    assert len([e for e in log if e["path"] == "/api/policy/blockedsenders/get-policy"]) == 1

@@ -7,7 +7,8 @@ the row, so the arguments are final values: they are never rendered again (a sub
 
 `run_bundle_action` never raises and never returns an empty list (the shim drops falsy results):
 errors become one clear error row, scrubbed of every secret. Its client lives in the process-wide
-`ClientHost`, the single piece of module state, so HTTP connections are reused across rows.
+`ClientHost`, the single piece of module state, so HTTP connections are reused across rows; after
+a fatal error (bad credentials) the remaining rows are answered without calling Mimecast again.
 
 Nothing here imports `lhub_integ`: the generated module wraps the results in SDK types.
 """
@@ -98,8 +99,19 @@ def _run_in_host(
         )
 
     async def work(client: MimecastClient) -> list[Row]:
+        # As the TableRunner does: after a fatal error (bad credentials, expired binding, TLS),
+        # the remaining rows are not sent; each gets a row naming the cause.
+        if HOST.fatal is not None:
+            return [error_row(f"not processed: the run stopped because {HOST.fatal}")]
         context = SimpleContext(client=client, window=window, on_notice=_notice)
-        return [row async for row in run_row(spec, context, values)]
+        rows: list[Row] = []
+        try:
+            async for row in run_row(spec, context, values):
+                rows.append(row)
+        except MimecastSoarError as error:  # run_row lets only fatal errors through
+            HOST.fatal = error.message
+            rows.append(error_row(error.message))
+        return rows
 
     return HOST.run(key, make_client, work)
 

@@ -36,6 +36,8 @@ class ClientHost:
         self._client: MimecastClient | None = None
         self._key: Hashable = None
         self._exit_hook = False
+        #: Why the current client's run stopped (bad credentials...): later rows are not sent.
+        self.fatal: str | None = None
 
     @property
     def client(self) -> MimecastClient | None:
@@ -61,6 +63,7 @@ class ClientHost:
                     asyncio.run_coroutine_threadsafe(old.aclose(), loop).result()
                 self._client = asyncio.run_coroutine_threadsafe(_made(make_client), loop).result()
                 self._key = key
+                self.fatal = None
             client = self._client
 
         async def job() -> _T:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
+from mimecast_soar.api import RetryPolicy
 from mimecast_soar.devo.platform_env import DECLARED_FIELDS, connection_from_env
 from mimecast_soar.errors import (
     AuthenticationError,
@@ -25,6 +27,7 @@ from mimecast_soar.runtime.connection import Connection
 
 ACCOUNT_PATH = "/api/account/get-account"
 _API2_FIELDS = ("client_id", "client_secret")
+VALIDATION_RETRY = RetryPolicy(max_attempts=2, max_total_seconds=10.0, wait_initial_seconds=0.2)
 _FIELD_NAMES = re.compile(r"\b(" + "|".join(DECLARED_FIELDS) + r")\b")
 
 
@@ -59,9 +62,9 @@ def connection_problems(env: Mapping[str, str]) -> list[tuple[str, str]]:
 async def _call_account(connection: Connection) -> None:
     from mimecast_soar.api import MimecastClient
 
-    async with MimecastClient(
-        connection.client_settings(), redactor=connection.redactor()
-    ) as client:
+    # A person waits on the connection test: two attempts, a few seconds, then the reason.
+    settings = replace(connection.client_settings(), retry=VALIDATION_RETRY)
+    async with MimecastClient(settings, redactor=connection.redactor()) as client:
         response = await client.call(ACCOUNT_PATH, [], mutating=False)
         response.raise_for_failures(ACCOUNT_PATH)
 
