@@ -30,13 +30,13 @@ test: $(STAMP) $(LHUB_STAMP)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests $(wildcard benchmarks)
+	$(VENV)/bin/ruff format --check src tests $(wildcard benchmarks)
 	$(VENV)/bin/mypy --strict src
 
 format: $(STAMP)
-	$(VENV)/bin/ruff check --fix src tests benchmarks
-	$(VENV)/bin/ruff format src tests benchmarks
+	$(VENV)/bin/ruff check --fix src tests $(wildcard benchmarks)
+	$(VENV)/bin/ruff format src tests $(wildcard benchmarks)
 
 demo: $(STAMP)
 	$(VENV)/bin/mimecast-soar demo
