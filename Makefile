@@ -44,5 +44,9 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
+# The whole fault and abuse campaign (about 10 minutes on 2 cores): writes docs/reliability.md.
+reliability: $(STAMP)
+	$(PY) -m tests.reliability.campaign
+
 clean:
 	rm -rf $(VENV) $(LHUB_VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -24,6 +24,7 @@ from typing import IO, Any
 EXIT_OK = 0
 EXIT_FATAL = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
@@ -78,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--latency-ms", type=float, default=0.0)
     sim.add_argument("--fault", action="append", default=[], metavar="SPEC")
     sim.add_argument("--write-connection", metavar="FILE")
+    sim.add_argument(
+        "--held", type=int, metavar="N", help="held messages in the queue (default 60)"
+    )
+    sim.add_argument(
+        "--ttp-url-logs", type=int, metavar="N", help="TTP URL log records (default 300)"
+    )
 
     sub.add_parser("demo", help="run a short playbook against the bundled simulator")
 
@@ -124,9 +131,13 @@ def _cmd_actions(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    import itertools
+    from pathlib import Path
+
     import anyio
 
     from mimecast_soar.actions import get_action
+    from mimecast_soar.actions.spec import OutputShape, error_row
     from mimecast_soar.errors import ConfigurationError
     from mimecast_soar.runtime import (
         batch_window,
@@ -138,8 +149,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         read_table_stream,
     )
     from mimecast_soar.runtime.resolve import check_settings
-    from mimecast_soar.runtime.resume import open_output
-    from mimecast_soar.runtime.session import run_to_sink
+    from mimecast_soar.runtime.resume import (
+        UNKNOWN_AFTER_KILL,
+        Journal,
+        journal_path,
+        open_output,
+    )
+    from mimecast_soar.runtime.writers import RUN_FLUSH_INTERVAL_SECONDS
 
     try:
         spec = get_action(args.action)
@@ -156,13 +172,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.resume and args.output == "-":
         raise ConfigurationError("--resume needs --output FILE")
     rows = read_table_stream(sys.stdin, "jsonl") if args.input == "-" else read_table(args.input)
-    stream, done = open_output(args.output, resume=args.resume, fmt=args.format)
-    writer = open_writer(args.format, stream)
-    progress = make_progress(sys.stderr)
-    progress.start(None if args.input == "-" else count_rows(args.input))
+    stream, point = open_output(
+        args.output,
+        resume=args.resume,
+        fmt=args.format,
+        one_row_per_input=spec.output is not OutputShape.RECORDS,
+    )
+    rows = itertools.islice(rows, point.done_rows, None)
+    writer = open_writer(args.format, stream, flush_interval_seconds=RUN_FLUSH_INTERVAL_SECONDS)
+    progress: Any = make_progress(sys.stderr)
+    journal: Journal | None = None
+    if stream is not sys.stdout and args.format != "csv":
+        journal = progress = Journal(
+            progress, stream, journal_path(Path(args.output)), point.done_rows
+        )
+    total = None if args.input == "-" else count_rows(args.input)
+    progress.start(None if total is None else max(0, total - point.done_rows))
+    if spec.mutating and point.in_flight_rows:
+        # Started by the killed run, maybe sent: never send them again.
+        for row in itertools.islice(rows, point.in_flight_rows):
+            writer.write(row.lhub_id, error_row(UNKNOWN_AFTER_KILL))
+            progress.advance(1, 1)
+        print(
+            f"{point.in_flight_rows} row(s) were in flight when the previous run stopped: "
+            "their outcome is unknown and they were not sent again (see their error rows)",
+            file=sys.stderr,
+        )
+    interrupted = stopped = False
     try:
-        summary = anyio.run(
-            lambda: run_to_sink(
+        summary, interrupted = anyio.run(
+            lambda: _run_until_interrupted(
                 spec,
                 rows,
                 writer,
@@ -172,24 +211,70 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 concurrency=args.concurrency,
                 progress=progress,
                 on_notice=lambda text: print(text, file=sys.stderr),
-                skip=(lambda lhub_id: lhub_id in done) if done else None,
+                on_row_start=journal.row_started if journal and spec.mutating else None,
             )
         )
+        stopped = summary.stopped
     finally:
         progress.close()
         writer.close()
         if stream is not sys.stdout:
             stream.close()
+        if journal is not None:
+            journal.finish(complete=not stopped and sys.exc_info()[0] is None)
+    done = point.done_rows + summary.completed_rows
+    if interrupted:
+        print(
+            f"interrupted: {done} input rows done ({summary.output_rows} output rows written "
+            f"now, {summary.interrupted_rows} marked as unknown outcome); "
+            + ("continue with --resume" if journal is not None else "no output file to resume"),
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     print(
         f"{spec.name}: {summary.input_rows} input rows, {summary.output_rows} output rows, "
         f"{summary.error_rows} error rows"
-        + (f", {summary.skipped} already done" if summary.skipped else ""),
+        + (f", {point.done_rows} already done" if point.done_rows else "")
+        + (f", {point.in_flight_rows} in flight before" if point.in_flight_rows else ""),
         file=sys.stderr,
     )
     if summary.fatal:
         print(f"error: the run stopped: {summary.fatal}", file=sys.stderr)
         return EXIT_FATAL
     return EXIT_OK
+
+
+async def _run_until_interrupted(spec: Any, rows: Any, sink: Any, **options: Any) -> Any:
+    """`run_to_sink`, stopped cleanly by SIGINT: (summary, interrupted).
+
+    SIGINT starts no further row; rows in flight get the runner's grace period (0.5 s) to
+    finish, then are cancelled, and the runner still writes what finished, marking state
+    changes in flight as of unknown outcome (`TableRunner`).
+    """
+    import signal
+
+    import anyio
+
+    from mimecast_soar.runtime.session import run_to_sink
+
+    stop = anyio.Event()
+
+    async def watch_sigint() -> None:
+        with anyio.open_signal_receiver(signal.SIGINT) as signals:
+            async for _ in signals:
+                stop.set()
+
+    error: Exception | None = None
+    async with anyio.create_task_group() as group:
+        group.start_soon(watch_sigint)
+        try:
+            summary = await run_to_sink(spec, rows, sink, stop=stop, **options)
+        except Exception as exc:  # raised as itself, not inside an exception group
+            error = exc
+        group.cancel_scope.cancel()
+    if error is not None:
+        raise error
+    return summary, stop.is_set()
 
 
 def _cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
@@ -214,7 +299,14 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         faults = [parse_fault(spec) for spec in args.fault]
     except ValueError as error:
         raise UsageError(f"--fault: {error}") from None
-    config = SimConfig(seed=args.seed, latency_ms=args.latency_ms, faults=faults)
+    for flag, value in (("--held", args.held), ("--ttp-url-logs", args.ttp_url_logs)):
+        if value is not None and value < 0:
+            raise UsageError(f"{flag} must not be negative")
+    config = SimConfig(seed=args.seed, latency_ms=args.latency_ms, faults=faults, campaigns=True)
+    if args.held is not None:
+        config.held_message_count = args.held
+    if args.ttp_url_logs is not None:
+        config.ttp_url_log_count = args.ttp_url_logs
     serve(config, args.host, args.port, args.write_connection)
     return EXIT_OK
 
@@ -245,6 +337,10 @@ def _cmd_demo(out: IO[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `mimecast-soar` console script."""
+    # httpx imports its own command line (click, pygments, most of rich) when those happen to be
+    # installed, as they are beside uvicorn and rich: about a fifth of our start-up, for nothing.
+    # A None entry makes that optional import fail, so httpx keeps its stub instead.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     parser = _parser()
     args = parser.parse_args(argv)
     out = sys.stdout

@@ -98,6 +98,11 @@ class MimecastError(MimecastSoarError):
 
     retryable: bool = False
 
+    #: True when the request may have been carried out although no usable answer came back
+    #: (a state-changing call that met a 5xx, a drop, a timeout or a broken body): it was not
+    #: sent again, and the message says to check the outcome.
+    outcome_unknown: bool = False
+
     def __init__(
         self,
         message: str,

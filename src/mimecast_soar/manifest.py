@@ -90,7 +90,8 @@ def markdown() -> str:
     for action in data["actions"]:
         lines += [
             "",
-            f"## {action['name']} — `{action['id']}`",
+            f"## {action['name']} — `{action['id']}`"
+            + (" (beyond the seed)" if action["beyond_seed"] else ""),
             "",
             f"{action['description']} `POST {action['path']}`"
             + (
@@ -100,6 +101,11 @@ def markdown() -> str:
             ),
             f"Output: {_OUTPUT_TEXT[action['output']]}",
             "",
+        ]
+        if not action["inputs"]:
+            lines.append("No inputs: each input row makes the same call.")
+            continue
+        lines += [
             "| Input | id | kind | required | default / empty means | allowed |",
             "|---|---|---|---|---|---|",
         ]

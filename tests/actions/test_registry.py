@@ -99,18 +99,40 @@ CONTRACT: dict[str, tuple[str, list[tuple[str, str, InputKind]]]] = {
     "get_policy": ("Get Policy", [("policy_id", "Policy ID", InputKind.JINJA)]),
 }
 BEYOND_SEED_LABELS = {"Notify Sender", "Route direction", "Policy ID"}
+# Filters beyond the seed, appended after the seed's inputs (issue 7).
+EXTRA_INPUTS: dict[str, list[tuple[str, str, InputKind]]] = {
+    "get_hold_message_list": [
+        ("route", "Route", InputKind.PARAM),
+        ("held_group", "Held Group", InputKind.PARAM),
+    ],
+    "get_ttp_impersonation_logs": [
+        ("tagged_malicious", "Tagged Malicious", InputKind.PARAM),
+        ("identifiers", "Identifiers", InputKind.PARAM),
+        ("actions", "Actions", InputKind.PARAM),
+    ],
+}
 
 
-def test_registry_holds_the_twelve_seed_actions_in_order() -> None:
-    assert [spec.id for spec in ACTIONS] == list(CONTRACT)
-    assert [spec.name for spec in ACTIONS] == [name for name, _ in CONTRACT.values()]
+def test_registry_holds_the_twelve_seed_actions_in_order_then_the_extras() -> None:
+    seed = [spec for spec in ACTIONS if not spec.extra]
+    assert [spec.id for spec in seed] == list(CONTRACT)
+    assert [spec.name for spec in seed] == [name for name, _ in CONTRACT.values()]
+    assert list(ACTIONS[: len(seed)]) == seed, "the extras come after the seed's twelve"
 
 
 @pytest.mark.parametrize("action_id", list(CONTRACT))
 def test_inputs_match_the_contract(action_id: str) -> None:
     spec = REGISTRY[action_id]
-    expected = CONTRACT[action_id][1]
+    expected = CONTRACT[action_id][1] + EXTRA_INPUTS.get(action_id, [])
     assert [(i.id, i.label, i.kind) for i in spec.inputs] == expected
+
+
+@pytest.mark.parametrize("action_id", list(EXTRA_INPUTS))
+def test_extra_inputs_of_seed_actions_say_they_are_beyond_the_seed(action_id: str) -> None:
+    extras = {input_id for input_id, _, _ in EXTRA_INPUTS[action_id]}
+    for item in REGISTRY[action_id].inputs:
+        if item.id in extras:
+            assert item.description.endswith("Beyond the seed."), item.id
 
 
 @pytest.mark.parametrize("action_id", list(CONTRACT))
@@ -120,8 +142,9 @@ def test_names_labels_and_descriptions_come_from_the_seed(action_id: str) -> Non
     assert spec.name in seed
     if action_id != "get_policy":  # the seed has no section for Get Policy, only its name
         assert spec.description in seed
+    extras = {input_id for input_id, _, _ in EXTRA_INPUTS.get(action_id, [])}
     for item in spec.inputs:
-        if item.label in BEYOND_SEED_LABELS:
+        if item.label in BEYOND_SEED_LABELS or item.id in extras:
             continue
         assert item.label in seed
         # The seed's description text, modulo the markdown links some of its tables carry.
@@ -131,7 +154,15 @@ def test_names_labels_and_descriptions_come_from_the_seed(action_id: str) -> Non
 
 def test_state_changing_actions_are_declared_mutating() -> None:
     mutating = {spec.id for spec in ACTIONS if spec.mutating}
-    assert mutating == {"reject_message", "release_message", "add_group_member", "create_policy"}
+    assert mutating == {
+        "reject_message",
+        "release_message",
+        "add_group_member",
+        "create_policy",
+        "remove_group_member",
+        "delete_policy",
+        "manage_sender",
+    }
 
 
 def test_every_select_default_is_one_of_its_options() -> None:

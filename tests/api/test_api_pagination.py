@@ -147,7 +147,7 @@ async def test_paginate_misshapen_records_are_a_format_error(
     ("max_records", "expected_requests", "truncated"),
     [
         (4, 2, True),  # cap in the middle of page 2: records left over
-        (6, 2, True),  # cap at a page boundary with `next` present
+        (6, 3, True),  # cap at a page boundary with `next`: one small page looks beyond
         (20, 7, False),  # exactly all: last page has no `next`
         (50, 7, False),
     ],

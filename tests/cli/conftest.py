@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.secret_scan import SCAN
 from tests.support.simadmin import SimAdmin
+
+# The password reference value of `conn_file`.
+REFERENCE_SECRET = "ref-secret-7f3a9c"
+SCAN.secret(REFERENCE_SECRET, "conn_file password reference value")
 
 
 @dataclass
@@ -39,6 +44,8 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+    SCAN.text(done.stdout, f"stdout of mimecast-soar {' '.join(args[:2])}")
+    SCAN.text(done.stderr, f"stderr of mimecast-soar {' '.join(args[:2])}")
     return CliResult(done.returncode, done.stdout, done.stderr)
 
 

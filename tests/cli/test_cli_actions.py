@@ -15,7 +15,9 @@ def test_actions_json_lists_the_twelve_actions_with_seed_labels() -> None:
     manifest = json.loads(result.stdout)
     names = [action["name"] for action in manifest["actions"]]
     assert names == [spec.name for spec in ACTIONS]
-    assert len(names) == 12
+    seed = [action["name"] for action in manifest["actions"] if not action["beyond_seed"]]
+    assert seed == [spec.name for spec in ACTIONS if not spec.extra]
+    assert len(seed) == 12
     hold = manifest["actions"][0]
     labels = [item["label"] for item in hold["inputs"]]
     assert labels[:3] == ["Start Time", "End Time", "Sender Name Column Name"]

@@ -218,4 +218,5 @@ def test_every_action_is_covered_here() -> None:
         "create_policy",
         "get_policy",
     }
-    assert covered == set(REGISTRY)
+    # The seed's twelve; the actions beyond the seed are covered in test_devo_shim_extra.py.
+    assert covered == {spec.id for spec in REGISTRY.values() if not spec.extra}

@@ -105,8 +105,7 @@ async def record_rows(
         yield no_results_row()
     if pull.truncated:
         context.notice(
-            f"{action_name}: stopped at the Page Size cap of {cap} records; "
-            "more records exist in this time window"
+            f"{action_name}: stopped at the Page Size cap of {cap} records; more records exist"
         )
 
 

@@ -1,8 +1,11 @@
-"""Directory groups: Find groups, Get group members, Add group member.
+"""Directory groups: Find groups, Get group members, Add group member, Remove group member.
 
 Mimecast pages: find-groups, get-group-members, add-group-member under
-.../endpoint-reference/directory/ (mimecast-api.md §7.8–7.10). Records are wrapped one level
-down (`data[0].folders`, `data[0].groupMembers`); a group's name is its `description`.
+.../endpoint-reference/directory/, and remove-group-member
+(https://www.mimecast.com/de/developer/documentation/remove-group-member/); mimecast-api.md
+§7.8–7.10. Records are wrapped one level down (`data[0].folders`, `data[0].groupMembers`); a
+group's name is its `description`. Remove group member, beyond the seed, undoes Add group member
+with the same inputs.
 """
 
 from __future__ import annotations
@@ -203,4 +206,51 @@ ADD_GROUP_MEMBER = ActionSpec(
     output=OutputShape.RAW,
     inputs=ADD_MEMBER_INPUTS,
     execute=_add_member,
+)
+
+REMOVE_MEMBER_INPUTS = (
+    InputSpec(
+        id="group_id",
+        label="ID",
+        description=(
+            "Jinja-templated text containing the Mimecast ID of the group to remove from. "
+            "Example: {{id_column}}. Beyond the seed."
+        ),
+        kind=InputKind.JINJA,
+        required=True,
+    ),
+    InputSpec(
+        id="email_address",
+        label="Email Address",
+        description=(
+            "Jinja-templated text containing the email address (or domain) to remove from the "
+            "group. Example: {{email_address_column}}. Beyond the seed."
+        ),
+        kind=InputKind.JINJA,
+        required=True,
+    ),
+)
+
+
+async def _remove_member(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
+    item = member_item(Inputs(REMOVE_MEMBER_INPUTS, values))
+    response = await context.client.call(
+        "/api/directory/remove-group-member", [item], mutating=True
+    )
+    yield raw_row(response)
+
+
+REMOVE_GROUP_MEMBER = ActionSpec(
+    id="remove_group_member",
+    name="Remove group member",
+    description=(
+        "Remove a user email address or a domain from a profile group: the undo of Add group "
+        "member."
+    ),
+    path="/api/directory/remove-group-member",
+    mutating=True,
+    output=OutputShape.RAW,
+    inputs=REMOVE_MEMBER_INPUTS,
+    execute=_remove_member,
+    extra=True,
 )

@@ -1,9 +1,10 @@
-"""Held messages: Get Hold Message List, Reject Message, Release Message.
+"""Held messages: Get Hold Message List, Reject Message, Release Message, Get Hold Summary.
 
 Mimecast pages: get-hold-message-list, hold-reject and hold-release under
 https://integrations.mimecast.com/documentation/endpoint-reference/message-queues/ (facts in
 mimecast-api.md §7.1–7.3). Held records are flat in `data[]`; release and reject report per-id
-failures in `fail[]` with HTTP 200.
+failures in `fail[]` with HTTP 200. Beyond the seed: the hold list's `filterBy` (route, held
+group) and get-hold-summary-list (`"data": []`, one `{policyInfo, numberOfItems}` per policy).
 """
 
 from __future__ import annotations
@@ -21,12 +22,17 @@ from mimecast_soar.actions.spec import (
     OutputShape,
     Row,
     error_row,
+    no_results_row,
+    record_row,
     result_row,
 )
 from mimecast_soar.actions.values import as_text, format_mimecast_time, is_empty, show_value
-from mimecast_soar.errors import InvalidInputError
+from mimecast_soar.errors import InvalidInputError, MimecastError
 
 HOLD_PAGE_SIZE = 500
+# `filterBy` values as the German copy of the hold-list page lists them (mimecast-api.md §7.1).
+HOLD_ROUTES = ("all", "inbound", "outbound", "internal", "external")
+HELD_GROUPS = ("administrator", "moderator", "user", "cluster")
 
 # Each column filter: (input id, noun, Mimecast searchBy fieldName, record fields to match).
 # Sender IP comes first: held records carry no sender IP, so that filter can only be applied by
@@ -115,6 +121,30 @@ HOLD_LIST_INPUTS = (
         default="100",
         value_type="int",
     ),
+    InputSpec(
+        id="route",
+        label="Route",
+        description=(
+            "Only messages with this route: one of all, inbound, outbound, internal, external "
+            "(Default is all). Beyond the seed."
+        ),
+        kind=InputKind.PARAM,
+        default="all",
+        options=HOLD_ROUTES,
+        value_type="choice",
+    ),
+    InputSpec(
+        id="held_group",
+        label="Held Group",
+        description=(
+            "Only messages held for this group to review: one of administrator, moderator, "
+            "user, cluster (empty means every group). Beyond the seed."
+        ),
+        kind=InputKind.PARAM,
+        options=HELD_GROUPS,
+        empty_means="every held group",
+        value_type="choice",
+    ),
 )
 
 
@@ -145,6 +175,13 @@ async def _hold_list(context: ActionContext, values: Mapping[str, Any]) -> Async
         "start": format_mimecast_time(start),
         "end": format_mimecast_time(end),
     }
+    filter_by = []
+    if inputs.choice("route") != "all":
+        filter_by.append({"fieldName": "route", "value": inputs.choice("route")})
+    if inputs.given("held_group"):
+        filter_by.append({"fieldName": "heldGroup", "value": inputs.choice("held_group")})
+    if filter_by:
+        item["filterBy"] = filter_by
     client_filters: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
     for input_id, _noun, field_name, paths in _FILTERS:
         if not inputs.given(input_id):
@@ -246,6 +283,18 @@ def _reason_type(value: Any, label: str) -> str:
     return text
 
 
+def _how_to_check(error: MimecastError, message_ids: list[str]) -> None:
+    """Add to an unknown-outcome error how to see whether the messages left the hold queue."""
+    if not error.outcome_unknown:
+        return
+    shown = ", ".join(message_ids[:5]) + (", ..." if len(message_ids) > 5 else "")
+    error.message += (
+        f" Get Hold Message List shows whether message {shown} is still held; a message no "
+        "longer held was handled."
+    )
+    error.args = (error.message,)
+
+
 async def _reject(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     inputs = Inputs(REJECT_INPUTS, values)
     ids_label = inputs.spec("message_ids_column").label
@@ -257,7 +306,11 @@ async def _reject(context: ActionContext, values: Mapping[str, Any]) -> AsyncIte
         inputs.required_text("reason_type_column"), inputs.spec("reason_type_column").label
     )
     item = {"ids": ids, "message": message, "reasonType": reason, "notify": inputs.flag("notify")}
-    response = await context.client.call("/api/gateway/hold-reject", [item], mutating=True)
+    try:
+        response = await context.client.call("/api/gateway/hold-reject", [item], mutating=True)
+    except MimecastError as error:
+        _how_to_check(error, ids)
+        raise
     rejected = {
         entry.get("id")
         for entry in response.data
@@ -313,9 +366,13 @@ RELEASE_INPUTS = (
 async def _release(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     inputs = Inputs(RELEASE_INPUTS, values)
     message_id = inputs.required_text("message_id_column")
-    response = await context.client.call(
-        "/api/gateway/hold-release", [{"id": message_id}], mutating=True
-    )
+    try:
+        response = await context.client.call(
+            "/api/gateway/hold-release", [{"id": message_id}], mutating=True
+        )
+    except MimecastError as error:
+        _how_to_check(error, [message_id])
+        raise
     released = any(
         isinstance(entry, Mapping) and entry.get("release") is True for entry in response.data
     )
@@ -338,4 +395,33 @@ RELEASE_MESSAGE = ActionSpec(
     output=OutputShape.SINGLE,
     inputs=RELEASE_INPUTS,
     execute=_release,
+)
+
+
+async def _hold_summary(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
+    path = "/api/gateway/get-hold-summary-list"
+    response = await context.client.call(path, [], mutating=False)
+    response.raise_for_failures(path)
+    found = 0
+    for entry in response.data:
+        if isinstance(entry, Mapping):
+            found += 1
+            yield record_row(entry)
+    if not found:
+        yield no_results_row()
+
+
+GET_HOLD_SUMMARY = ActionSpec(
+    id="get_hold_summary",
+    name="Get Hold Summary",
+    description=(
+        "Count the held messages per policy: one row per policy with its policyInfo and "
+        "numberOfItems."
+    ),
+    path="/api/gateway/get-hold-summary-list",
+    mutating=False,
+    output=OutputShape.RECORDS,
+    inputs=(),
+    execute=_hold_summary,
+    extra=True,
 )

@@ -1,8 +1,11 @@
-"""Blocked-sender policies: Create Policy and Get Policy.
+"""Blocked-sender policies: Create Policy, Get Policy and Delete Policy.
 
 Mimecast pages: blocked-sender-policy/create-policy and get-policy under
-.../endpoint-reference/policies/ (mimecast-api.md §7.11–7.12). The policy may be given in the
-older flat form (`fromType`, `toType`, ...) or the current nested form (`from: {type, ...}`).
+.../endpoint-reference/policies/ (mimecast-api.md §7.11–7.12); delete-policy takes
+`{"data": [{"id"}]}` and answers an unknown id with `meta.status` 404 and an empty `fail[]`
+(Rapid7's captured response, mimecast-api.md §1), which the raw row reports as an error.
+The policy may be given in the older flat form (`fromType`, `toType`, ...) or the current nested
+form (`from: {type, ...}`).
 """
 
 from __future__ import annotations
@@ -64,15 +67,17 @@ CREATE_INPUTS = (
 
 
 def _check_type(policy: Mapping[str, Any], side: str) -> None:
-    flat = policy.get(f"{side}Type")
+    """`{side}Type` (flat) and/or `{side}.type` (nested): at least one, each an allowed type."""
     nested = policy.get(side)
-    if flat is None and not isinstance(nested, Mapping):
+    candidates = []
+    if f"{side}Type" in policy:
+        candidates.append(policy[f"{side}Type"])
+    if isinstance(nested, Mapping) and "type" in nested:
+        candidates.append(nested["type"])
+    if not candidates:
         raise InvalidInputError(
             f"Policy needs {side}Type (flat form) or {side}.type (nested form)", input_id="policy"
         )
-    candidates = [flat] if flat is not None else []
-    if isinstance(nested, Mapping):
-        candidates.append(nested.get("type"))
     for value in candidates:
         if value not in ADDRESS_TYPES:
             raise InvalidInputError(
@@ -171,4 +176,38 @@ GET_POLICY = ActionSpec(
     output=OutputShape.RAW,
     inputs=GET_POLICY_INPUTS,
     execute=_get,
+)
+
+DELETE_POLICY_INPUTS = (
+    InputSpec(
+        id="policy_id",
+        label="Policy ID",
+        description=(
+            "Jinja-templated text containing the Mimecast ID of the blocked sender policy to "
+            "delete. Example: {{policy_id_column}}. Beyond the seed."
+        ),
+        kind=InputKind.JINJA,
+        required=True,
+    ),
+)
+
+
+async def _delete(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
+    policy_id = Inputs(DELETE_POLICY_INPUTS, values).required_text("policy_id")
+    response = await context.client.call(
+        "/api/policy/blockedsenders/delete-policy", [{"id": policy_id}], mutating=True
+    )
+    yield raw_row(response)
+
+
+DELETE_POLICY = ActionSpec(
+    id="delete_policy",
+    name="Delete Policy",
+    description="Delete a blocked sender policy by its ID: the undo of Create Policy.",
+    path="/api/policy/blockedsenders/delete-policy",
+    mutating=True,
+    output=OutputShape.RAW,
+    inputs=DELETE_POLICY_INPUTS,
+    execute=_delete,
+    extra=True,
 )

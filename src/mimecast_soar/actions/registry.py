@@ -1,19 +1,36 @@
-"""The registry of actions, in the seed's order. Everything that lists actions reads this."""
+"""The registry of actions: the seed's twelve in its order, then those beyond the seed.
+
+Everything that lists actions reads this. `SEED_ACTIONS` are the twelve of the user's page;
+the others (`spec.extra`) close the loops around them (undo, id lookup, sender lists).
+"""
 
 from __future__ import annotations
 
-from mimecast_soar.actions.directory import ADD_GROUP_MEMBER, FIND_GROUPS, GET_GROUP_MEMBERS
-from mimecast_soar.actions.hold import GET_HOLD_MESSAGE_LIST, REJECT_MESSAGE, RELEASE_MESSAGE
+from mimecast_soar.actions.directory import (
+    ADD_GROUP_MEMBER,
+    FIND_GROUPS,
+    GET_GROUP_MEMBERS,
+    REMOVE_GROUP_MEMBER,
+)
+from mimecast_soar.actions.finder import FIND_MESSAGES
+from mimecast_soar.actions.hold import (
+    GET_HOLD_MESSAGE_LIST,
+    GET_HOLD_SUMMARY,
+    REJECT_MESSAGE,
+    RELEASE_MESSAGE,
+)
 from mimecast_soar.actions.messages import GET_MESSAGE_DETAILS
-from mimecast_soar.actions.policy import CREATE_POLICY, GET_POLICY
+from mimecast_soar.actions.policy import CREATE_POLICY, DELETE_POLICY, GET_POLICY
+from mimecast_soar.actions.senders import MANAGE_SENDER
 from mimecast_soar.actions.spec import ActionSpec
 from mimecast_soar.actions.ttp import (
+    DECODE_URL,
     GET_TTP_ATTACHMENT_LOGS,
     GET_TTP_IMPERSONATION_LOGS,
     GET_TTP_URL_LOGS,
 )
 
-ACTIONS: tuple[ActionSpec, ...] = (
+SEED_ACTIONS: tuple[ActionSpec, ...] = (
     GET_HOLD_MESSAGE_LIST,
     REJECT_MESSAGE,
     RELEASE_MESSAGE,
@@ -27,6 +44,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
     CREATE_POLICY,
     GET_POLICY,
 )
+EXTRA_ACTIONS: tuple[ActionSpec, ...] = (
+    REMOVE_GROUP_MEMBER,
+    DELETE_POLICY,
+    FIND_MESSAGES,
+    GET_HOLD_SUMMARY,
+    MANAGE_SENDER,
+    DECODE_URL,
+)
+ACTIONS: tuple[ActionSpec, ...] = SEED_ACTIONS + EXTRA_ACTIONS
 
 REGISTRY: dict[str, ActionSpec] = {spec.id: spec for spec in ACTIONS}
 

@@ -131,6 +131,8 @@ def result_row(result: Any) -> Row:
 
 def record_row(record: Mapping[str, Any]) -> Row:
     """A success row carrying one record's fields after has_error/error."""
+    if "has_error" not in record and "error" not in record:
+        return {"has_error": False, "error": None, **record}  # the fast path of log pulls
     row: Row = {"has_error": False, "error": None}
     for key, value in record.items():
         if key not in ("has_error", "error"):

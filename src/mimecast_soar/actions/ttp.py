@@ -1,13 +1,17 @@
-"""The three TTP log feeds: URL clicks, impersonation protection, attachment protection.
+"""The three TTP log feeds (URL clicks, impersonation, attachments) and Decode URL.
 
 Mimecast pages: get-ttp-url-logs, get-ttp-impersonation-protect-logs and
 get-ttp-attachment-protection-logs under .../endpoint-reference/logs-and-statistics/
 (mimecast-api.md §7.5–7.7). Records are wrapped one level down (`data[0].clickLogs`,
 `data[0].impersonationLogs`, `data[0].attachmentLogs`); the window keys are `from`/`to`.
+Beyond the seed: the impersonation filters `taggedMalicious`, `identifiers` and `actions`
+(§7.6), and Decode URL, POST /api/ttp/url/decode-url with `data[0].url`, answered with
+`{url, success}` (§11).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -17,6 +21,7 @@ from mimecast_soar.actions.common import (
     OLDEST_FIRST,
     PAGE_SIZE,
     START_TIME,
+    first_data,
     record_rows,
 )
 from mimecast_soar.actions.inputs import Inputs
@@ -28,8 +33,10 @@ from mimecast_soar.actions.spec import (
     InputSpec,
     OutputShape,
     Row,
+    error_row,
+    result_row,
 )
-from mimecast_soar.actions.values import format_mimecast_time
+from mimecast_soar.actions.values import format_mimecast_time, show_value
 from mimecast_soar.errors import InvalidInputError
 
 LOG_PAGE_SIZE = 500
@@ -57,9 +64,13 @@ def _logs_action(
     records_key: str,
     filters: tuple[InputSpec, ...],
     build: Any,
+    extras: tuple[InputSpec, ...] = (),
 ) -> ActionSpec:
-    """A TTP log action: window, order, filters; one row per record, capped by Page Size."""
-    inputs = (OLDEST_FIRST, *filters, START_TIME, END_TIME, PAGE_SIZE)
+    """A TTP log action: window, order, filters; one row per record, capped by Page Size.
+
+    `extras` are filters beyond the seed, declared after the seed's inputs; `build` reads them.
+    """
+    inputs = (OLDEST_FIRST, *filters, START_TIME, END_TIME, PAGE_SIZE, *extras)
 
     async def execute(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
         given = Inputs(inputs, values)
@@ -124,16 +135,57 @@ SEARCH_FIELDS = ("senderAddress", "recipientAddress", "subject", "definition", "
 _SEARCH_FIELD_WIRE = {"definition": "policy"}
 
 
+# Identifiers as the impersonation page documents them, then those seen in its responses
+# (mimecast-api.md §7.6).
+IDENTIFIERS = (
+    "newly_observed_domain",
+    "internal_user_name",
+    "reply_address_mismatch",
+    "targeted_threat_dictionary",
+    "similar_internal_domain",
+    "custom_external_domain",
+    "mimecast_external_domain",
+    "custom_name_list",
+)
+_ACTION_WORD = re.compile(r"^[a-z][a-z_]*$")
+
+
+def _word_list(given: Inputs, input_id: str, allowed: tuple[str, ...] | None) -> list[str]:
+    """A comma-separated list of lower-case words, de-duplicated; checked against `allowed`."""
+    label = given.spec(input_id).label
+    words: list[str] = []
+    for part in given.text(input_id).split(","):
+        word = part.strip().lower()
+        if not word:
+            continue
+        if (allowed is not None and word not in allowed) or not _ACTION_WORD.match(word):
+            hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
+            raise InvalidInputError(
+                f"{label}: {show_value(part.strip())} is not a valid value{hint}",
+                input_id=input_id,
+            )
+        if word not in words:
+            words.append(word)
+    return words
+
+
 def _impersonation_filters(given: Inputs) -> dict[str, Any]:
     query = given.text("query")
     field = given.choice("search_field") if given.given("search_field") else "all"
+    item: dict[str, Any] = {}
+    if given.given("tagged_malicious"):
+        item["taggedMalicious"] = given.flag("tagged_malicious")
+    if identifiers := _word_list(given, "identifiers", IDENTIFIERS):
+        item["identifiers"] = identifiers
+    if actions := _word_list(given, "actions", None):
+        item["actions"] = actions
     if not query:
         if field != "all":
             raise InvalidInputError(
                 f"Query is required when Search Field is {field}", input_id="query"
             )
-        return {}
-    return {"searchField": _SEARCH_FIELD_WIRE.get(field, field), "query": query}
+        return item
+    return {"searchField": _SEARCH_FIELD_WIRE.get(field, field), "query": query, **item}
 
 
 GET_TTP_IMPERSONATION_LOGS = _logs_action(
@@ -168,6 +220,41 @@ GET_TTP_IMPERSONATION_LOGS = _logs_action(
         ),
     ),
     build=_impersonation_filters,
+    extras=(
+        InputSpec(
+            id="tagged_malicious",
+            label="Tagged Malicious",
+            description=(
+                "Only logs Mimecast tagged malicious (true) or not (false); empty means both. "
+                "Beyond the seed."
+            ),
+            kind=InputKind.PARAM,
+            options=("true", "false"),
+            empty_means="no filter",
+            value_type="bool",
+        ),
+        InputSpec(
+            id="identifiers",
+            label="Identifiers",
+            description=(
+                "Comma-separated identifiers a log must have triggered (any of them): "
+                + ", ".join(IDENTIFIERS)
+                + ". Empty means no filter. Beyond the seed."
+            ),
+            kind=InputKind.PARAM,
+            empty_means="no filter",
+        ),
+        InputSpec(
+            id="actions",
+            label="Actions",
+            description=(
+                "Comma-separated actions taken on the message, such as hold, bounce, none. "
+                "Empty means no filter. Beyond the seed."
+            ),
+            kind=InputKind.PARAM,
+            empty_means="no filter",
+        ),
+    ),
 )
 
 GET_TTP_ATTACHMENT_LOGS = _logs_action(
@@ -194,4 +281,51 @@ GET_TTP_ATTACHMENT_LOGS = _logs_action(
         ),
     ),
     build=lambda given: {"result": given.choice("result"), "route": given.choice("route")},
+)
+
+
+DECODE_URL_INPUTS = (
+    InputSpec(
+        id="url",
+        label="URL",
+        description=(
+            "Jinja-templated text containing a URL rewritten by Mimecast URL Protect, such as "
+            "https://protect-us.mimecast.com/s/.... Example: {{url}}. Beyond the seed."
+        ),
+        kind=InputKind.JINJA,
+        required=True,
+    ),
+)
+
+
+async def _decode_url(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
+    url = Inputs(DECODE_URL_INPUTS, values).required_text("url")
+    if not url.lower().startswith(("http://", "https://")):
+        raise InvalidInputError(
+            f"URL {show_value(url)} is not an http or https URL", input_id="url"
+        )
+    path = "/api/ttp/url/decode-url"
+    response = await context.client.call(path, [{"url": url}], mutating=False)
+    response.raise_for_failures(path)
+    decoded = first_data(response)
+    original = decoded.get("url")
+    if decoded.get("success") is True and isinstance(original, str) and original:
+        yield result_row(original)
+        return
+    yield error_row(f"Mimecast could not decode URL {show_value(url)}")
+
+
+DECODE_URL = ActionSpec(
+    id="decode_url",
+    name="Decode URL",
+    description=(
+        "Turn a URL rewritten by Mimecast URL Protect back into the original URL; the result "
+        "is the original URL."
+    ),
+    path="/api/ttp/url/decode-url",
+    mutating=False,
+    output=OutputShape.SINGLE,
+    inputs=DECODE_URL_INPUTS,
+    execute=_decode_url,
+    extra=True,
 )

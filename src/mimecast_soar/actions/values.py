@@ -196,7 +196,9 @@ def is_domain(text: str) -> bool:
 def is_email(text: str) -> bool:
     """An email address whose domain is a dotted DNS name."""
     match = _EMAIL.match(text)
-    return bool(match) and is_domain(match.group("domain")) if match else False
+    if match is None or text.endswith("."):
+        return False
+    return is_domain(match.group("domain"))
 
 
 def _show(value: Any, limit: int = 80) -> str:

@@ -145,8 +145,9 @@ def error_for_exception(exc: httpx.HTTPError, *, path: str, redactor: Redactor) 
     if isinstance(exc, httpx.ConnectError) and _is_tls_failure(exc):
         message = (
             f"TLS verification failed for host {host} on {path}: {reason}. If the host uses a "
-            "private certificate authority, point verify_ssl at its CA bundle; verification "
-            "can only be turned off in the connection (verify_ssl = false)."
+            "private certificate authority, point the connection's ca_bundle at its CA "
+            "certificates; verification can only be turned off in the connection "
+            "(verify_ssl = false)."
         )
         return TLSError(redactor(message), path=path)
     if isinstance(exc, httpx.ConnectTimeout):
@@ -160,7 +161,9 @@ def error_for_exception(exc: httpx.HTTPError, *, path: str, redactor: Redactor) 
         message = f"Could not connect to {host} for {path}; nothing was sent: {reason}."
         return ConnectError(redactor(message), path=path)
     if isinstance(exc, httpx.TimeoutException):
-        message = f"Mimecast did not answer {path} in time ({type(exc).__name__}): {reason}."
+        kind = type(exc).__name__
+        said = "" if reason == kind else f": {reason}"  # httpx often gives no text
+        message = f"Mimecast did not answer {path} in time ({kind}){said}."
         return TimeoutError_(redactor(message), path=path)
     if isinstance(exc, httpx.DecodingError):
         message = f"Mimecast's response on {path} could not be decoded: {reason}."

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from mimecast_soar.api.envelope import MimecastResponse
-from mimecast_soar.errors import ResponseFormatError
+from mimecast_soar.errors import MimecastError, ResponseFormatError
 
 if TYPE_CHECKING:
     from mimecast_soar.api.client import MimecastClient
@@ -117,7 +117,7 @@ class Pagination:
                 raise StopAsyncIteration
             if self.max_records is not None and self.records >= self.max_records:
                 self._exhausted = True
-                self.truncated = self._position < len(self._buffer) or self._next_token is not None
+                self.truncated = self._position < len(self._buffer) or await self._more_exist()
                 raise StopAsyncIteration
             if self._position < len(self._buffer):
                 record = self._buffer[self._position]
@@ -128,6 +128,18 @@ class Pagination:
                 self._exhausted = True
                 raise StopAsyncIteration
             await self._fetch_page()
+
+    async def _more_exist(self) -> bool:
+        """Whether a page follows the cap: Mimecast's last page carries `next` too, so look."""
+        if self._next_token is None:
+            return False
+        meta = {"pagination": {"pageSize": 1, "pageToken": self._next_token}}
+        try:
+            response = await self._client.call(self.path, self._data, mutating=False, meta=meta)
+            response.raise_for_failures(self.path)
+            return bool(page_records(response, path=self.path, records_key=self._records_key))
+        except MimecastError:
+            return True  # cannot tell: say the cap may have cut the pull short
 
     async def _fetch_page(self) -> None:
         pagination: dict[str, Any] = {"pageSize": self.page_size}

@@ -11,6 +11,9 @@ a POST; architecture.md "Key decisions"):
   JSON will not, so a second one is final);
 - nothing retries 401, 403, 404, 418, TLS failures or ``fail[]`` entries. (The one OAuth token
   refresh on a 401 happens inside `OAuthAuth`, below this loop.)
+- a state-changing call that failed after its request left (5xx, timeout, dropped connection,
+  malformed or truncated body) may have been carried out: it is not sent again, and its error
+  is marked `outcome_unknown` with a sentence saying so and to check before running it again;
 - a failure on the OAuth token endpoint means the API request itself was never sent, so it is
   retried as a read even within a mutating call.
 
@@ -44,6 +47,8 @@ from mimecast_soar.errors import (
     ResponseFormatError,
     ServerError,
     TimeoutError_,
+    TLSError,
+    TransportError,
 )
 
 __all__ = ["RATE_LIMIT_MARGIN_SECONDS", "RetryLoop", "RetryPolicy", "retry_reason"]
@@ -161,6 +166,8 @@ class RetryLoop:
                     format_retries=format_retries,
                 )
                 if reason is None:
+                    if mutating and request_sent(error) and _may_have_run(error):
+                        _note_outcome_unknown(error)
                     raise
                 if isinstance(error, ResponseFormatError):
                     format_retries += 1
@@ -205,6 +212,24 @@ class RetryLoop:
             return error.reset_ms / 1000 + RATE_LIMIT_MARGIN_SECONDS
         jitter = self._rng.uniform(0, self.policy.wait_jitter_seconds)
         return self.policy.backoff_seconds(number, jitter)
+
+
+def _may_have_run(error: MimecastError) -> bool:
+    """True for failures after which the server may have acted (the request was sent)."""
+    if isinstance(error, ConnectError | TLSError | RateLimitedError):
+        return False
+    return isinstance(error, ServerError | ResponseFormatError | TransportError)
+
+
+def _note_outcome_unknown(error: MimecastError) -> None:
+    """Mark `error` and say, in its message, that the call may have run and was not repeated."""
+    error.outcome_unknown = True
+    error.message = (
+        f"{error.message.rstrip('.')}. The outcome is unknown: Mimecast may have carried out "
+        "the request without answering, so it was not sent again; check whether it took "
+        "effect before running it again."
+    )
+    error.args = (error.message,)
 
 
 def _note_gave_up(

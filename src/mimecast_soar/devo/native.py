@@ -37,7 +37,7 @@ from mimecast_soar.runtime.resolve import check_settings
 from mimecast_soar.runtime.runner import RunSummary
 from mimecast_soar.runtime.session import run_to_sink
 from mimecast_soar.runtime.tables import InputRow, read_table
-from mimecast_soar.runtime.writers import open_writer
+from mimecast_soar.runtime.writers import RUN_FLUSH_INTERVAL_SECONDS, open_writer
 
 EXIT_OK = 0
 EXIT_FATAL = 1
@@ -110,7 +110,7 @@ def exec_action(action: str, env: Mapping[str, str], stderr: IO[str]) -> int:
             )
 
     with target.open("w", encoding="utf-8") as stream:
-        writer = open_writer("devo", stream)
+        writer = open_writer("devo", stream, flush_interval_seconds=RUN_FLUSH_INTERVAL_SECONDS)
         try:
             summary = anyio.run(go)
         finally:

@@ -30,6 +30,7 @@ TEXT_FIELDS = (
     "client_secret",
     "socks_proxy",
     "https_proxy",
+    "ca_bundle",
 )
 SECRET_FIELDS = frozenset({"application_key", "access_key", "secret_key", "client_secret"})
 FIELDS = (*TEXT_FIELDS, "verify_ssl", "timeout_seconds", "reference_values")

@@ -4,8 +4,12 @@ A connection file (architecture.md, "Connection file") is TOML or JSON: one flat
 several under `connections` keyed by label. Keys:
 
     label, region, base_url, application_id, application_key, access_key, secret_key,
-    client_id, client_secret, verify_ssl, socks_proxy, https_proxy, timeout_seconds,
+    client_id, client_secret, verify_ssl, ca_bundle, socks_proxy, https_proxy, timeout_seconds,
     reference_values   (name = "text"  or  name = { value = "...", secret = true })
+
+`ca_bundle` is the path of a PEM file (or a directory of them) of the certificate authorities
+to trust instead of the default ones, for a gateway or proxy with a private CA; it applies
+while `verify_ssl` is true. Only `verify_ssl = false` turns verification off.
 
 An unknown key is an error naming it. A non-empty environment variable `MIMECAST_<KEY>` (upper
 case) overrides the file's field; `MIMECAST_LABEL` instead selects the connection when no label is
@@ -58,6 +62,7 @@ class Connection:
     verify_ssl: bool = True
     socks_proxy: str | None = None
     https_proxy: str | None = None
+    ca_bundle: str | None = None
     timeout_seconds: float = 30.0
     reference_values: dict[str, str | Secret] = field(default_factory=dict, hash=False)
 
@@ -128,7 +133,7 @@ class Connection:
             credentials=credentials,
             region=self.region,
             base_url=self.base_url,
-            verify_ssl=self.verify_ssl,
+            verify_ssl=(self.ca_bundle or True) if self.verify_ssl else False,
             proxy=self.proxy,
             timeout_seconds=self.timeout_seconds,
         )

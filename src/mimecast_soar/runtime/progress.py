@@ -3,32 +3,24 @@
 `make_progress(stream)` gives a live rich display when `stream` (standard error) is a terminal
 and a silent reporter otherwise, so piped and platform runs print nothing extra. The display
 shows rows done (of the total when the input could be counted), errors, rate and time left; its
-console and clock are injected, so tests render it into a string.
+console and clock are injected, so tests render it into a string. rich is imported only when a
+display is made: a run whose standard error is not a terminal never loads it (start-up time).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import IO, Protocol
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from mimecast_soar.errors import ConfigurationError
 from mimecast_soar.runtime.tables import table_source
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
 
 _CHUNK_BYTES = 1 << 20
 _REFRESH_SECONDS = 0.1
@@ -60,25 +52,42 @@ class NullProgress:
         """Do nothing."""
 
 
-class _RateColumn(ProgressColumn):
-    """Rows per second, from rich's speed estimate."""
+@cache
+def _rate_column_type() -> Any:
+    """The rich column of rows per second (a class made on first use, when rich is loaded)."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
 
-    def render(self, task: Task) -> Text:
-        speed = task.speed
-        return Text("-- rows/s" if speed is None else f"{speed:,.1f} rows/s", style="cyan")
+    class RateColumn(ProgressColumn):
+        """Rows per second, from rich's speed estimate."""
+
+        def render(self, task: Task) -> Text:
+            speed = task.speed
+            return Text("-- rows/s" if speed is None else f"{speed:,.1f} rows/s", style="cyan")
+
+    return RateColumn
 
 
 class RichProgress:
     """A live progress line on a rich console, refreshed at most ten times a second."""
 
     def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         self._clock = clock
         self._progress = Progress(
             TextColumn("[bold]rows"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("[red]{task.fields[errors]} errors"),
-            _RateColumn(),
+            _rate_column_type()(),
             TimeElapsedColumn(),
             TextColumn("left"),
             TimeRemainingColumn(),
@@ -124,6 +133,8 @@ def make_progress(stream: IO[str]) -> ProgressReporter:
     """A live display on `stream` when it is a terminal, else a silent reporter."""
     isatty = getattr(stream, "isatty", None)
     if callable(isatty) and isatty():
+        from rich.console import Console
+
         return RichProgress(Console(file=stream))
     return NullProgress()
 

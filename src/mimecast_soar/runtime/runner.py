@@ -9,16 +9,26 @@ Every input row yields at least one output row correlated to it: a malformed inp
 value, an API failure each become an error row. A fatal error (bad credentials, expired binding,
 TLS failure) stops the run; the row that met it and every row not yet processed get an error row
 naming the cause, so the output still has one row or more per input row.
+
+Stopping early (Ctrl-C): when the `stop` event is set, no further row starts; rows in flight go
+on. When the caller then cancels `run` (a grace period ran out), the rows already finished are
+still written in order, and for a state-changing action every row that had started gets an error
+row saying its outcome is unknown, so it is never sent again by a resumed run. A read that had
+not finished is left out (a resumed run pulls it again). The rows written are therefore always
+a prefix of the input, each with all its output rows: `progress.advance` is called once per
+complete input row, which is what `runtime.resume` journals.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import anyio
-from anyio.abc import ObjectReceiveStream, ObjectSendStream
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from mimecast_soar.actions.spec import (
     ActionContext,
@@ -34,8 +44,23 @@ from mimecast_soar.runtime.resolve import RowResolver
 from mimecast_soar.runtime.tables import InputRow
 from mimecast_soar.secret import Redactor
 
-#: Output rows a row that is not yet at the head may hold before it waits for the writer.
-ROW_BUFFER = 256
+_T = TypeVar("_T")
+
+#: Output rows a row that is not yet at the head may hold before it waits for the writer. At
+#: least one full page of the largest list endpoints (500 records): the head row then asks for
+#: its next page while the writer is still writing the current one.
+ROW_BUFFER = 512
+
+#: Rows that may finish ahead of the head row (the oldest unfinished one) while it waits, e.g.
+#: on a retry's backoff. With only 2 x concurrency, one retried row stalled the whole run.
+ORDER_WINDOW = 256
+
+#: The error row of a state-changing row that was in flight when the run was interrupted.
+INTERRUPTED_CHANGE = (
+    "the run was interrupted while this row was being processed: its request may have reached "
+    "Mimecast, so the outcome is unknown and it will not be sent again by --resume; check "
+    "whether it took effect before running it again."
+)
 
 
 class RowSink(Protocol):
@@ -60,6 +85,12 @@ class RunSummary:
     fatal: str | None = None
     skipped: int = 0
     notices: list[str] = field(default_factory=list)
+    #: True when the `stop` event ended the run before every input row had started.
+    stopped: bool = False
+    #: State-changing rows marked as interrupted with an unknown outcome.
+    interrupted_rows: int = 0
+    #: Input rows whose output rows were all written.
+    completed_rows: int = 0
 
 
 def redact_row(row: Row, redactor: Redactor, *, deep: bool) -> Row:
@@ -90,7 +121,11 @@ class _Slot:
     """One input row in flight: its id and the receiving end of its output channel."""
 
     lhub_id: int | str | None
-    receive: ObjectReceiveStream[Row]
+    receive: MemoryObjectReceiveStream[Row]
+    started: bool = False
+    finished: bool = False  # every output row of the input row was produced
+    written: int = 0
+    errors: int = 0
 
 
 class TableRunner:
@@ -107,6 +142,9 @@ class TableRunner:
         redactor: Redactor | None = None,
         progress: ProgressSink | None = None,
         skip: Callable[[int | str | None], bool] | None = None,
+        stop: anyio.Event | None = None,
+        stop_grace_seconds: float = 0.5,
+        on_row_start: Callable[[], None] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -114,39 +152,80 @@ class TableRunner:
         self.context = context
         self.resolver = resolver
         self.sink = sink
+        # Writers can flush; the runner does so whenever it is about to wait for a row.
+        self._flush: Callable[[], None] | None = getattr(sink, "flush", None)
         self.concurrency = concurrency
         self.redactor = redactor or Redactor()
         self.progress = progress
         self.skip = skip
+        self.stop = stop
+        self.stop_grace_seconds = stop_grace_seconds
+        self.on_row_start = on_row_start
         self.summary = RunSummary()
         self._fatal: MimecastSoarError | None = None
         self._deep_redact = spec.output is not OutputShape.RECORDS
+        # Rows started and not yet completely written, in input order.
+        self._pending: deque[_Slot] = deque()
 
     async def run(self, rows: Iterable[InputRow]) -> RunSummary:
-        """Process every row; returns the counts. Never raises for a row's failure."""
-        order_send, order_receive = anyio.create_memory_object_stream[_Slot](self.concurrency * 2)
+        """Process every row; returns the counts. Never raises for a row's failure.
+
+        When cancelled, what finished is still written before the cancellation propagates
+        (see the module docstring).
+        """
+        order_send, order_receive = anyio.create_memory_object_stream[_Slot](
+            max(self.concurrency * 2, ORDER_WINDOW)
+        )
         limiter = anyio.Semaphore(self.concurrency)
-        async with anyio.create_task_group() as group:
-            group.start_soon(self._write_in_order, order_receive)
-            async with order_send:
-                for input_row in rows:
-                    self.summary.input_rows += 1
-                    if self.skip is not None and self.skip(input_row.lhub_id):
-                        self.summary.skipped += 1
-                        continue
-                    send, receive = anyio.create_memory_object_stream[Row](ROW_BUFFER)
-                    await order_send.send(_Slot(input_row.lhub_id, receive))
-                    await limiter.acquire()
-                    group.start_soon(self._process, input_row, send, limiter)
+        watcher = anyio.CancelScope()
+        try:
+            async with anyio.create_task_group() as group:
+                if self.stop is not None:
+                    group.start_soon(self._cancel_after_stop, self.stop, watcher, group)
+                group.start_soon(self._write_in_order, order_receive, watcher)
+                async with order_send:
+                    for input_row in rows:
+                        if self.stop is not None and self.stop.is_set():
+                            self.summary.stopped = True
+                            break
+                        self.summary.input_rows += 1
+                        if self.skip is not None and self.skip(input_row.lhub_id):
+                            self.summary.skipped += 1
+                            continue
+                        send, receive = anyio.create_memory_object_stream[Row](ROW_BUFFER)
+                        slot = _Slot(input_row.lhub_id, receive)
+                        self._pending.append(slot)
+                        try:
+                            await order_send.send(slot)
+                            await limiter.acquire()
+                        except BaseException:  # cancelled before the row started
+                            send.close()
+                            raise
+                        slot.started = True
+                        if self.on_row_start is not None:
+                            self.on_row_start()  # before any request of the row can leave
+                        group.start_soon(self._process, input_row, slot, send, limiter)
+        finally:
+            self._salvage()
         return self.summary
 
     async def _process(
-        self, input_row: InputRow, send: ObjectSendStream[Row], limiter: anyio.Semaphore
+        self,
+        input_row: InputRow,
+        slot: _Slot,
+        send: MemoryObjectSendStream[Row],
+        limiter: anyio.Semaphore,
     ) -> None:
         async with send:
             try:
                 async for row in self._rows_for(input_row):
-                    await send.send(row)
+                    # Without a checkpoint while the channel has room: a page of records goes
+                    # into the buffer in one go instead of one event-loop turn per record.
+                    try:
+                        send.send_nowait(row)
+                    except anyio.WouldBlock:
+                        await send.send(row)
+                slot.finished = True
             finally:
                 limiter.release()
 
@@ -174,17 +253,84 @@ class TableRunner:
                 self.summary.fatal = self.redactor(error.message)
             yield error_row(error.message)
 
-    async def _write_in_order(self, order: ObjectReceiveStream[_Slot]) -> None:
+    def _write(self, slot: _Slot, row: Row) -> None:
+        row = redact_row(row, self.redactor, deep=self._deep_redact)
+        self.sink.write(slot.lhub_id, row)
+        slot.written += 1
+        self.summary.output_rows += 1
+        if row.get("has_error"):
+            slot.errors += 1
+
+    def _complete(self, slot: _Slot) -> None:
+        slot.receive.close()
+        self._pending.popleft()
+        self.summary.completed_rows += 1
+        self.summary.error_rows += slot.errors
+        if self.progress is not None:
+            self.progress.advance(1, slot.errors)
+
+    async def _cancel_after_stop(
+        self, stop: anyio.Event, watcher: anyio.CancelScope, group: TaskGroup
+    ) -> None:
+        """Once `stop` is set, give rows in flight the grace period, then cancel the run."""
+        with watcher:
+            await stop.wait()
+            await anyio.sleep(self.stop_grace_seconds)
+            self.summary.stopped = True
+            group.cancel_scope.cancel()
+
+    async def _write_in_order(
+        self, order: MemoryObjectReceiveStream[_Slot], watcher: anyio.CancelScope
+    ) -> None:
         async with order:
-            async for slot in order:
-                errors = 0
-                async with slot.receive:
-                    async for row in slot.receive:
-                        row = redact_row(row, self.redactor, deep=self._deep_redact)
-                        self.sink.write(slot.lhub_id, row)
-                        self.summary.output_rows += 1
-                        if row.get("has_error"):
-                            errors += 1
-                self.summary.error_rows += errors
-                if self.progress is not None:
-                    self.progress.advance(1, errors)
+            while True:
+                try:
+                    slot = await self._next(order)
+                except anyio.EndOfStream:
+                    break
+                # Not `async with`: a cancelled writer leaves the stream open for `_salvage`.
+                while True:
+                    try:
+                        row = await self._next(slot.receive)
+                    except anyio.EndOfStream:
+                        break
+                    self._write(slot, row)
+                self._complete(slot)
+        watcher.cancel()  # every row is written: nothing left to stop
+
+    async def _next(self, stream: MemoryObjectReceiveStream[_T]) -> _T:
+        """The next item, without an event-loop turn when one is ready; before waiting for one,
+        flush the sink, so rows never linger in a buffer while the run waits."""
+        try:
+            return stream.receive_nowait()
+        except anyio.WouldBlock:
+            if self._flush is not None:
+                self._flush()
+            return await stream.receive()
+
+    def _salvage(self) -> None:
+        """After a cancellation: write what finished, in order, and mark unfinished changes.
+
+        Synchronous (the sink is), so it runs to the end inside a cancelled scope.
+        """
+        while self._pending:
+            slot = self._pending[0]
+            if not slot.started:
+                break  # neither this row nor any later one was sent
+            rows: list[Row] = []
+            while True:
+                try:
+                    rows.append(slot.receive.receive_nowait())
+                except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
+                    break
+            if not slot.finished and not self.spec.mutating:
+                break  # an unfinished read is pulled again by a resumed run
+            for row in rows:
+                self._write(slot, row)
+            if not slot.finished and slot.written == 0:
+                self._write(slot, error_row(INTERRUPTED_CHANGE))
+                self.summary.interrupted_rows += 1
+            self._complete(slot)
+        for slot in self._pending:
+            slot.receive.close()
+        self._pending.clear()

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import httpx
 
 from mimecast_soar.actions import BatchWindow, SimpleContext, get_action
@@ -47,8 +48,14 @@ async def run_to_sink(
     progress: ProgressSink | None = None,
     on_notice: Callable[[str], None] | None = None,
     skip: Callable[[int | str | None], bool] | None = None,
+    stop: anyio.Event | None = None,
+    on_row_start: Callable[[], None] | None = None,
 ) -> RunSummary:
-    """Run `spec` over `rows`, writing output rows to `sink`. Raises only before any call."""
+    """Run `spec` over `rows`, writing output rows to `sink`. Raises only before any call.
+
+    Setting `stop` starts no further row (see `TableRunner`); cancelling the call after that
+    still writes what finished.
+    """
     from mimecast_soar.api import MimecastClient
 
     check_settings(spec, settings)
@@ -79,6 +86,8 @@ async def run_to_sink(
             redactor=redactor,
             progress=progress,
             skip=skip,
+            stop=stop,
+            on_row_start=on_row_start,
         )
         summary = await runner.run(rows)
         summary.notices = notices

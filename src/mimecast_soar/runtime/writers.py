@@ -1,7 +1,11 @@
 """Writing output tables as a stream: JSONL, the platform's result lines, and CSV.
 
 Every writer puts each output line on the stream in one `write` call that includes its newline,
-so an interrupted run never leaves half a line; JSONL and result lines are flushed row by row.
+so an interrupted run never leaves half a line: Python's buffered file layers hand the operating
+system whole `write` calls (or the concatenation of several), never part of one. JSONL and result
+lines are flushed row by row by default; a run that streams many rows (a log pull) passes
+`flush_interval_seconds` so the stream is flushed at most that often while rows keep coming (the
+runner also flushes whenever it waits for the next row, so output never lingers while idle).
 The correlation id comes first in every row and wins over a row key of the same name.
 
 CSV needs its header before the first row, and rows of one run may have different keys. The CSV
@@ -21,6 +25,7 @@ import math
 import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime, time
+from time import monotonic
 from typing import IO, Any, Protocol
 
 import orjson
@@ -29,6 +34,9 @@ from mimecast_soar.errors import ConfigurationError
 from mimecast_soar.runtime.tables import LhubId
 
 ID_COLUMN = "original_lhub_id"
+#: The flush interval of a run's output: the runner flushes whenever it waits for a row, so this
+#: only bounds how long rows stay buffered while a pull streams without pause.
+RUN_FLUSH_INTERVAL_SECONDS = 0.2
 FORMATS = ("jsonl", "csv", "devo")
 _MAX_DEPTH = 200
 
@@ -46,12 +54,16 @@ class RowWriter(Protocol):
         """Finish the table (the CSV is written now); the stream itself stays open."""
 
 
-def open_writer(fmt: str, stream: IO[str]) -> RowWriter:
-    """A writer of `fmt` (`jsonl`, `devo` or `csv`) over an open text stream it does not own."""
+def open_writer(fmt: str, stream: IO[str], *, flush_interval_seconds: float = 0.0) -> RowWriter:
+    """A writer of `fmt` (`jsonl`, `devo` or `csv`) over an open text stream it does not own.
+
+    Line formats flush after every row, or, with `flush_interval_seconds`, at most that often
+    (and on `flush()` and `close()`).
+    """
     if fmt == "jsonl":
-        return JsonlWriter(stream)
+        return JsonlWriter(stream, flush_interval_seconds=flush_interval_seconds)
     if fmt == "devo":
-        return DevoResultWriter(stream)
+        return DevoResultWriter(stream, flush_interval_seconds=flush_interval_seconds)
     if fmt == "csv":
         return CsvWriter(stream)
     raise ConfigurationError(f"unknown output format {fmt!r}: use {', '.join(FORMATS)}")
@@ -93,27 +105,40 @@ def _plain(value: Any, depth: int) -> Any:
 
 
 def _correlated(lhub_id: LhubId, row: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {ID_COLUMN: lhub_id}
-    out.update((k, v) for k, v in row.items() if k != ID_COLUMN)
+    # Unpacking is several times faster than filtering key by key; a row key of the same name
+    # keeps the first position and is then overwritten, so the id stays first and wins.
+    out: dict[str, Any] = {ID_COLUMN: lhub_id, **row}
+    if ID_COLUMN in row:
+        out[ID_COLUMN] = lhub_id
     return out
 
 
 class _LineWriter:
-    """Shared machinery: one `write` call per line, flushed per row, refuses use after close."""
+    """Shared machinery: one `write` call per line, flushed per row or per interval, refuses use
+    after close."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], *, flush_interval_seconds: float = 0.0) -> None:
         self._stream = stream
         self._closed = False
+        self._flush_interval_seconds = flush_interval_seconds
+        self._flushed_at = monotonic()
 
     def _line(self, payload: bytes) -> None:
         if self._closed:
             raise ValueError("write to a closed row writer")
         self._stream.write(payload.decode("utf-8") + "\n")
-        self._stream.flush()
+        if self._flush_interval_seconds <= 0:
+            self._stream.flush()
+            return
+        now = monotonic()
+        if now - self._flushed_at >= self._flush_interval_seconds:
+            self._stream.flush()
+            self._flushed_at = now
 
     def flush(self) -> None:
         """Flush the underlying stream."""
         self._stream.flush()
+        self._flushed_at = monotonic()
 
     def close(self) -> None:
         """Flush; later writes raise. The stream is left open for its owner."""

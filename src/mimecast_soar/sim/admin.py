@@ -7,7 +7,8 @@ POST   /_sim/faults                     replace them with a JSON list (`[]` clea
 DELETE /_sim/faults                     clear them
 GET    /_sim/state                      counts (held, released, rejected, members, policies...)
 POST   /_sim/clock                      {"advance_seconds": N}: move simulator time forward
-POST   /_sim/tokens/expire              expire every bearer token now
+POST   /_sim/tokens/expire              expire every bearer token now, or with
+                                        {"after_calls": N} once N more API calls ran
 POST   /_sim/binding                    {"expired": true|false}: API 1.0 calls answer 418
 """
 
@@ -82,9 +83,13 @@ async def clock(request: Request) -> Response:
 
 
 async def expire_tokens(request: Request) -> Response:
-    """POST /_sim/tokens/expire."""
-    _sim(request).expire_tokens()
-    return _json({"expired": True})
+    """POST /_sim/tokens/expire, optionally `{"after_calls": N}` (deferred to mid-run)."""
+    body = await _body(request) or {}
+    after = body.get("after_calls", 0) if isinstance(body, dict) else 0
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        return _json({"error": "after_calls must be a whole number >= 0"}, 400)
+    _sim(request).expire_tokens(after)
+    return _json({"expired": after == 0, "after_calls": after})
 
 
 async def binding(request: Request) -> Response:

@@ -231,7 +231,7 @@ class ApiEndpoint:
             envelope = handler(self.sim, call)
         except ItemError as error:
             envelope = Envelope(fail=[error.entry(first_item(data))])
-        self.sim.executed[call.path] += 1
+        self.sim.api_call_executed(call.path)
         entry["executed"] = True
         return dumps(envelope.to_json()), 200
 

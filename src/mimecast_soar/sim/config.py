@@ -56,6 +56,10 @@ class SimConfig:
     held_message_count: int = 60
     tracked_message_count: int = 120
     group_count: int = 10
+    #: Rewrite a few generated messages into the emails behind the newest malicious URL clicks
+    #: and held impersonation logs (see `campaigns`), so a Message-ID from a TTP log finds them.
+    #: Off by default (tests count on the plain population); `mimecast-soar sim` turns it on.
+    campaigns: bool = False
     # API 1.0 credentials (empty = derived from the seed).
     application_id: str = ""
     application_key: str = field(default="", repr=False)

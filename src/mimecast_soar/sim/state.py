@@ -15,6 +15,7 @@ from typing import Any
 
 from mimecast_soar.sim import seeding as sd
 from mimecast_soar.sim.auth import TokenStore
+from mimecast_soar.sim.campaigns import link_campaigns
 from mimecast_soar.sim.config import SimConfig
 from mimecast_soar.sim.data import Group, Message, build_groups, build_message
 from mimecast_soar.sim.faults import FaultEngine, FaultRule
@@ -63,16 +64,42 @@ class World:
         return next((g for g in self.groups if g.id == group_id), None)
 
 
-def build_world(config: SimConfig, anchor: datetime) -> World:
-    """The seeded world for `config`."""
+def build_feeds(config: SimConfig, anchor: datetime) -> dict[str, Feed]:
+    """The three TTP log feeds, leading up to `anchor`."""
+    counts = {
+        "url": config.ttp_url_log_count,
+        "impersonation": config.ttp_impersonation_log_count,
+        "attachment": config.ttp_attachment_log_count,
+    }
+    return {
+        name: Feed(name, config.seed, count, int(anchor.timestamp()))
+        for name, count in counts.items()
+    }
+
+
+def build_world(config: SimConfig, anchor: datetime, feeds: dict[str, Feed]) -> World:
+    """The seeded world for `config` (with `campaigns`, the TTP logs' emails are among it)."""
     world = World()
-    for index in range(config.held_message_count):
-        to_admin = config.login_email if index % 5 == 0 else None
-        message = build_message(config.seed, index, anchor, held=True, to_admin=to_admin)
+    held = [
+        build_message(
+            config.seed,
+            index,
+            anchor,
+            held=True,
+            to_admin=config.login_email if index % 5 == 0 else None,
+        )
+        for index in range(config.held_message_count)
+    ]
+    tracked = [
+        build_message(config.seed, index, anchor, held=False, to_admin=None)
+        for index in range(config.tracked_message_count)
+    ]
+    for message in [*held, *tracked]:
         world.messages[message.id] = message
-    for index in range(config.tracked_message_count):
-        message = build_message(config.seed, index, anchor, held=False, to_admin=None)
-        world.messages[message.id] = message
+    if config.campaigns:
+        linked = link_campaigns(config.seed, held, tracked, feeds["url"], feeds["impersonation"])
+        for message in linked:
+            world.messages[message.id] = message
     world.groups = build_groups(config.seed, config.group_count)
     seeded = (
         (
@@ -114,35 +141,23 @@ class SimState:
         self.paginator = Paginator(key, default_size=config.default_page_size)
         self.faults = FaultEngine(config.faults, config.seed)
         self.latency_ms = config.latency_ms
-        self.feeds = {
-            "url": Feed("url", config.seed, config.ttp_url_log_count, int(self.anchor.timestamp())),
-            "impersonation": Feed(
-                "impersonation",
-                config.seed,
-                config.ttp_impersonation_log_count,
-                int(self.anchor.timestamp()),
-            ),
-            "attachment": Feed(
-                "attachment",
-                config.seed,
-                config.ttp_attachment_log_count,
-                int(self.anchor.timestamp()),
-            ),
-        }
+        self.feeds = build_feeds(config, self.anchor)
         self.requests: deque[JsonDict] = deque(maxlen=config.request_log_size)
         self.rate_window: deque[float] = deque()
         self.executed: Counter[str] = Counter()
         self.binding_expired = False
-        self.world = build_world(config, self.anchor)
+        self.pending_token_expiry: int | None = None
+        self.world = build_world(config, self.anchor, self.feeds)
 
     def reset(self) -> None:
         """Restore the seeded state; clear the log, faults, tokens, clock offset and binding."""
-        self.world = build_world(self.config, self.anchor)
+        self.world = build_world(self.config, self.anchor, self.feeds)
         self.requests.clear()
         self.rate_window.clear()
         self.executed.clear()
         self.faults.set_rules([])
         self.tokens.clear()
+        self.pending_token_expiry = None
         self.clock = SimClock()
         self.binding_expired = False
 
@@ -154,9 +169,26 @@ class SimState:
         """Move simulator time (token expiry, date skew, default windows) forward."""
         self.clock.advance(seconds)
 
-    def expire_tokens(self) -> None:
-        """Expire every bearer token issued so far."""
-        self.tokens.expire_all()
+    def expire_tokens(self, after_calls: int = 0) -> None:
+        """Expire every bearer token issued so far: now, or once `after_calls` more API calls ran.
+
+        The deferred form lets a test expire the token in the middle of a run, between two
+        known calls, without racing the client.
+        """
+        if after_calls <= 0:
+            self.pending_token_expiry = None
+            self.tokens.expire_all()
+        else:
+            self.pending_token_expiry = after_calls
+
+    def api_call_executed(self, path: str) -> None:
+        """Count an executed API call; fire a deferred token expiry when it is due."""
+        self.executed[path] += 1
+        if self.pending_token_expiry is not None:
+            self.pending_token_expiry -= 1
+            if self.pending_token_expiry <= 0:
+                self.pending_token_expiry = None
+                self.tokens.expire_all()
 
     def set_binding_expired(self, expired: bool) -> None:
         """Make API 1.0 calls answer 418 (True) or work again (False)."""

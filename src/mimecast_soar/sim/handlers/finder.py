@@ -46,6 +46,13 @@ def _resolve(item: JsonDict, now: datetime) -> JsonDict:
             "Either messageId or advancedTrackAndTraceOptions is required",
             field="messageId",
         )
+    if criteria and message_id not in (None, ""):
+        # Mimecast searches by one or the other (mimecast-api.md §7.4): never both.
+        raise ItemError(
+            "err_validation_invalid_value",
+            "Give either messageId or advancedTrackAndTraceOptions, not both",
+            field="messageId",
+        )
     routes = options.get("route", item.get("route")) or ["all"]
     routes = [routes] if isinstance(routes, str) else routes
     if not isinstance(routes, list) or any(str(r).lower() not in ROUTES for r in routes):

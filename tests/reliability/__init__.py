@@ -1,0 +1,1 @@
+"""The fault and abuse campaign: nothing lost, nothing sent twice, nothing leaked."""
