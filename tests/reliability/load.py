@@ -1,8 +1,8 @@
 """The load run: many rows, transient faults, a quota that forces throttling, flat memory.
 
 `run_load` runs Get Policy (one read call per row) over `rows` input rows against a simulator
-with 4% HTTP 503 and 1% connections dropped before a response, under a quota of
-`quota_per_second` calls (counted per 250 ms window, below what this machine sends), writing
+with 4% HTTP 503 and 1% connections dropped before a response, under a quota of `quota_limit`
+calls per `quota_window_ms` (below what this machine sends), writing
 JSONL to a real file. It samples the process's resident memory (``/proc/self/statm``) every
 50 ms during the run and reports the growth over the memory before the run, with the exact
 counts read back from the file.
@@ -84,7 +84,8 @@ def run_load(
     rows: int,
     out: Path,
     *,
-    quota_per_second: int = 160,
+    quota_limit: int = 40,
+    quota_window_ms: int = 250,
     retry: RetryPolicy | None = None,
 ) -> LoadResult:
     """Run the load (see the module docstring); the simulator is reset first.
@@ -96,7 +97,7 @@ def run_load(
     policy_ids = sorted(server.app.state.sim.world.policies)
     admin.faults(
         [
-            {"kind": "quota", "limit": max(1, quota_per_second // 4), "window_ms": 250},
+            {"kind": "quota", "limit": quota_limit, "window_ms": quota_window_ms},
             {"kind": "status", "code": 503, "rate": 0.04, "path": POLICY_PATH},
             {"kind": "drop_before", "rate": 0.01, "path": POLICY_PATH},
         ]

@@ -20,8 +20,9 @@ a POST; architecture.md "Key decisions"):
 A 429 waits at least ``X-RateLimit-Reset`` ms plus `RATE_LIMIT_MARGIN_SECONDS`, through the
 client's shared `RateGate` so concurrent calls pause too; without the header it backs off
 exponentially. Other retries back off exponentially with jitter, capped by `wait_max_seconds`.
-All retries are bounded by `max_attempts` and `max_total_seconds` on the injected clock; when the
-bound is hit the last typed error is raised with the number of attempts appended.
+All retries are bounded by `max_attempts` (429s by `max_rate_limited_attempts`) and
+`max_total_seconds` on the injected clock; when a bound is hit the last typed error is raised
+with the number of attempts appended.
 
 Why not `stamina`: the stack names it, and its backoff hook can return the server's delay, but
 it sleeps with `asyncio.sleep`/`trio.sleep` directly and measures its timeout with tenacity's
@@ -71,10 +72,17 @@ class RetryPolicy:
     wait_initial_seconds: float = 0.5
     wait_max_seconds: float = 30.0
     wait_jitter_seconds: float = 0.5
+    #: 429 answers a call may meet before it gives up. Counted apart from `max_attempts`: under
+    #: sustained throttling with more calls in flight than the quota lets through, one call can
+    #: lose the race after each reopening several times, and it never ran. `max_attempts = 1`
+    #: still turns every retry off.
+    max_rate_limited_attempts: int = 30
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ConfigurationError("retry max_attempts must be at least 1.")
+        if self.max_rate_limited_attempts < 1:
+            raise ConfigurationError("retry max_rate_limited_attempts must be at least 1.")
         for name in (
             "max_total_seconds",
             "wait_initial_seconds",
@@ -152,6 +160,7 @@ class RetryLoop:
         start = self._clock()
         format_retries = 0
         number = 0
+        rate_limited = 0
         while True:
             number += 1
             self._check_gate_within_budget(path, self._clock() - start)
@@ -171,9 +180,15 @@ class RetryLoop:
                     raise
                 if isinstance(error, ResponseFormatError):
                     format_retries += 1
-                wait_seconds = self._wait_seconds(error, number)
+                if isinstance(error, RateLimitedError) and policy.max_attempts > 1:
+                    rate_limited += 1
+                    attempts_left = rate_limited < policy.max_rate_limited_attempts
+                    wait_seconds = self._wait_seconds(error, rate_limited)
+                else:  # the other failures keep their own bound
+                    attempts_left = number - rate_limited < policy.max_attempts
+                    wait_seconds = self._wait_seconds(error, number - rate_limited)
                 elapsed = self._clock() - start
-                if number >= policy.max_attempts:
+                if not attempts_left:
                     if policy.max_attempts > 1:  # nothing to report when retries are off
                         _note_gave_up(error, number, elapsed, None)
                     raise

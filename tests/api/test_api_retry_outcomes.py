@@ -1,4 +1,4 @@
-"""A state-changing call that may have run is marked `outcome_unknown` and says to check."""
+"""Retry outcomes: a call that may have run says so; throttling alone never loses a call."""
 
 from __future__ import annotations
 
@@ -59,3 +59,16 @@ async def test_read_timeouts_say_no_doubled_exception_name(clock: FakeClock) -> 
     assert "in time (ReadTimeout)." in caught.value.message
     assert "ReadTimeout: ReadTimeout" not in caught.value.message
     assert not caught.value.outcome_unknown
+
+
+@pytest.mark.anyio
+async def test_repeated_429s_do_not_use_up_the_attempts_for_failures(clock: FakeClock) -> None:
+    """Sustained throttling: a call that keeps losing the race to the quota still gets through."""
+    from api_fakes import FAST_RETRY
+
+    throttled = reply({"detail": "Quota Exceeded"}, 429, {"X-RateLimit-Reset": "50"})
+    server = Server(sequence(*[throttled] * 8, OK))
+    async with make_client(server, clock, retry=FAST_RETRY) as client:
+        response = await client.call(WRITE, [{"id": "eNo1"}], mutating=True)
+    assert response.data == [{"id": "eNo1", "release": True}]
+    assert len(server.requests) == 9
