@@ -41,7 +41,7 @@ format: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/mimecast-soar demo
 
-bench: $(STAMP)
+bench: $(STAMP) $(LHUB_STAMP)
 	$(PY) benchmarks/run.py
 
 # The whole fault and abuse campaign (about 10 minutes on 2 cores): writes docs/reliability.md.

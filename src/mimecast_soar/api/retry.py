@@ -17,7 +17,9 @@ a POST; architecture.md "Key decisions"):
 - a failure on the OAuth token endpoint means the API request itself was never sent, so it is
   retried as a read even within a mutating call.
 
-A 429 waits at least ``X-RateLimit-Reset`` ms plus `RATE_LIMIT_MARGIN_SECONDS`, through the
+A 429 waits at least ``X-RateLimit-Reset`` ms plus `RATE_LIMIT_MARGIN_SECONDS` (the reset is
+counted by the server when it answers, so waiting it from the moment the answer arrives already
+errs on the safe side; the margin only covers timer granularity), through the
 client's shared `RateGate` so concurrent calls pause too; without the header it backs off
 exponentially. Other retries back off exponentially with jitter, capped by `wait_max_seconds`.
 All retries are bounded by `max_attempts` (429s by `max_rate_limited_attempts`) and
@@ -57,7 +59,7 @@ __all__ = ["RATE_LIMIT_MARGIN_SECONDS", "RetryLoop", "RetryPolicy", "retry_reaso
 T = TypeVar("T")
 
 #: Added to ``X-RateLimit-Reset`` so the retry lands after the quota has really been returned.
-RATE_LIMIT_MARGIN_SECONDS = 0.1
+RATE_LIMIT_MARGIN_SECONDS = 0.01
 
 #: How many malformed bodies a read call retries.
 _MAX_FORMAT_RETRIES = 1
