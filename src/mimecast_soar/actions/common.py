@@ -114,3 +114,12 @@ def first_data(response: MimecastResponse) -> dict[str, Any]:
     if response.data and isinstance(response.data[0], dict):
         return response.data[0]
     return {}
+
+
+def column_input(
+    input_id: str, label: str, description: str, *, required: bool = False
+) -> InputSpec:
+    """A "Column Name" input: names a column of the parent table."""
+    return InputSpec(
+        id=input_id, label=label, description=description, kind=InputKind.COLUMN, required=required
+    )

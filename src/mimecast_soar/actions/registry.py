@@ -13,12 +13,8 @@ from mimecast_soar.actions.directory import (
     REMOVE_GROUP_MEMBER,
 )
 from mimecast_soar.actions.finder import FIND_MESSAGES
-from mimecast_soar.actions.hold import (
-    GET_HOLD_MESSAGE_LIST,
-    GET_HOLD_SUMMARY,
-    REJECT_MESSAGE,
-    RELEASE_MESSAGE,
-)
+from mimecast_soar.actions.hold import REJECT_MESSAGE, RELEASE_MESSAGE
+from mimecast_soar.actions.hold_list import GET_HOLD_MESSAGE_LIST, GET_HOLD_SUMMARY
 from mimecast_soar.actions.messages import GET_MESSAGE_DETAILS
 from mimecast_soar.actions.policy import CREATE_POLICY, DELETE_POLICY, GET_POLICY
 from mimecast_soar.actions.senders import MANAGE_SENDER

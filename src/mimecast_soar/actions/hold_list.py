@@ -1,0 +1,238 @@
+"""Listing held messages: Get Hold Message List and (beyond the seed) Get Hold Summary.
+
+Mimecast pages: get-hold-message-list under
+https://integrations.mimecast.com/documentation/endpoint-reference/message-queues/ (facts in
+mimecast-api.md §7.1). Held records are flat in `data[]`. Beyond the seed: the list's `filterBy`
+(route, held group) and get-hold-summary-list (`"data": []`, one `{policyInfo, numberOfItems}`
+per policy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from mimecast_soar.actions.common import END_TIME, START_TIME, column_input
+from mimecast_soar.actions.inputs import Inputs
+from mimecast_soar.actions.spec import (
+    ActionContext,
+    ActionSpec,
+    InputKind,
+    InputSpec,
+    OutputShape,
+    Row,
+    no_results_row,
+    record_row,
+    result_row,
+)
+from mimecast_soar.actions.values import as_text, format_mimecast_time
+
+HOLD_PAGE_SIZE = 500
+# `filterBy` values as the German copy of the hold-list page lists them (mimecast-api.md §7.1).
+HOLD_ROUTES = ("all", "inbound", "outbound", "internal", "external")
+HELD_GROUPS = ("administrator", "moderator", "user", "cluster")
+
+# Each column filter: (input id, noun, Mimecast searchBy fieldName, record fields to match).
+# Sender IP comes first: held records carry no sender IP, so that filter can only be applied by
+# the server; the others are also checked on the client, so every given filter holds.
+_FILTERS: tuple[tuple[str, str, str, tuple[tuple[str, ...], ...]], ...] = (
+    ("sender_ip_column", "Sender IP", "senderIP", ()),
+    (
+        "sender_column",
+        "Sender",
+        "sender",
+        (
+            ("from", "emailAddress"),
+            ("from", "displayableName"),
+            ("fromHeader", "emailAddress"),
+            ("fromHeader", "displayableName"),
+        ),
+    ),
+    (
+        "recipient_column",
+        "Recipient",
+        "recipient",
+        (("to", "emailAddress"), ("to", "displayableName")),
+    ),
+    ("subject_column", "Subject", "subject", (("subject",),)),
+    (
+        "held_reason_column",
+        "Held Reason",
+        "reason_code",
+        (("reasonCode",), ("reason",), ("reasonId",)),
+    ),
+)
+
+
+HOLD_LIST_INPUTS = (
+    START_TIME,
+    END_TIME,
+    column_input(
+        "sender_column",
+        "Sender Name Column Name",
+        "Column name from the parent table that contains sender of the message.",
+    ),
+    column_input(
+        "recipient_column",
+        "Recipient Name Column Name",
+        "Column name from the parent table that contains recipient of the message.",
+    ),
+    column_input(
+        "subject_column",
+        "Subject Name Column Name",
+        "Column name from the parent table that contains the subject of the message.",
+    ),
+    column_input(
+        "sender_ip_column",
+        "Sender IP Name Column Name",
+        "Column name from the parent table that contains sender IP of the message.",
+    ),
+    column_input(
+        "held_reason_column",
+        "Held Reason Name Column Name",
+        "Column name from the parent table that contains held reason of message.",
+    ),
+    InputSpec(
+        id="is_admin",
+        label="Is Admin",
+        description=(
+            "Level of results to return. If false, only results for the currently authenticated "
+            "user will be returned. If true, held messages for all recipients will be returned "
+            "(default is True)."
+        ),
+        kind=InputKind.PARAM,
+        default="true",
+        options=("true", "false"),
+        value_type="bool",
+    ),
+    InputSpec(
+        id="limit",
+        label="Limit",
+        description="Number of results to return (Default is 100 messages).",
+        kind=InputKind.PARAM,
+        default="100",
+        value_type="int",
+    ),
+    InputSpec(
+        id="route",
+        label="Route",
+        description=(
+            "Only messages with this route: one of all, inbound, outbound, internal, external "
+            "(Default is all). Beyond the seed."
+        ),
+        kind=InputKind.PARAM,
+        default="all",
+        options=HOLD_ROUTES,
+        value_type="choice",
+    ),
+    InputSpec(
+        id="held_group",
+        label="Held Group",
+        description=(
+            "Only messages held for this group to review: one of administrator, moderator, "
+            "user, cluster (empty means every group). Beyond the seed."
+        ),
+        kind=InputKind.PARAM,
+        options=HELD_GROUPS,
+        empty_means="every held group",
+        value_type="choice",
+    ),
+)
+
+
+def _field(record: Mapping[str, Any], path: tuple[str, ...]) -> str:
+    value: Any = record
+    for key in path:
+        if not isinstance(value, Mapping):
+            return ""
+        value = value.get(key)
+    return as_text(value)
+
+
+def _matches(
+    record: Mapping[str, Any], needles: list[tuple[str, tuple[tuple[str, ...], ...]]]
+) -> bool:
+    for needle, paths in needles:
+        if paths and not any(needle in _field(record, path).lower() for path in paths):
+            return False
+    return True
+
+
+async def _hold_list(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
+    inputs = Inputs(HOLD_LIST_INPUTS, values)
+    start, end = inputs.window(context.window)
+    limit = inputs.number("limit", maximum=1_000_000)
+    item: dict[str, Any] = {
+        "admin": inputs.flag("is_admin"),
+        "start": format_mimecast_time(start),
+        "end": format_mimecast_time(end),
+    }
+    filter_by = []
+    if inputs.choice("route") != "all":
+        filter_by.append({"fieldName": "route", "value": inputs.choice("route")})
+    if inputs.given("held_group"):
+        filter_by.append({"fieldName": "heldGroup", "value": inputs.choice("held_group")})
+    if filter_by:
+        item["filterBy"] = filter_by
+    client_filters: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
+    for input_id, _noun, field_name, paths in _FILTERS:
+        if not inputs.given(input_id):
+            continue
+        value = inputs.text(input_id)
+        if "searchBy" not in item:
+            item["searchBy"] = {"fieldName": field_name, "value": value}
+        client_filters.append((value.lower(), paths))
+    pull = context.client.paginate(
+        "/api/gateway/get-hold-message-list",
+        [item],
+        records_key=None,
+        page_size=min(HOLD_PAGE_SIZE, limit),
+    )
+    held: list[dict[str, Any]] = []
+    async for record in pull:
+        if _matches(record, client_filters):
+            held.append(record)
+            if len(held) >= limit:
+                break
+    yield result_row(held)
+
+
+GET_HOLD_MESSAGE_LIST = ActionSpec(
+    id="get_hold_message_list",
+    name="Get Hold Message List",
+    description="List of hold messages.",
+    path="/api/gateway/get-hold-message-list",
+    mutating=False,
+    output=OutputShape.SINGLE,
+    inputs=HOLD_LIST_INPUTS,
+    execute=_hold_list,
+)
+
+
+async def _hold_summary(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
+    path = "/api/gateway/get-hold-summary-list"
+    response = await context.client.call(path, [], mutating=False)
+    response.raise_for_failures(path)
+    found = 0
+    for entry in response.data:
+        if isinstance(entry, Mapping):
+            found += 1
+            yield record_row(entry)
+    if not found:
+        yield no_results_row()
+
+
+GET_HOLD_SUMMARY = ActionSpec(
+    id="get_hold_summary",
+    name="Get Hold Summary",
+    description=(
+        "Count the held messages per policy: one row per policy with its policyInfo and "
+        "numberOfItems."
+    ),
+    path="/api/gateway/get-hold-summary-list",
+    mutating=False,
+    output=OutputShape.RECORDS,
+    inputs=(),
+    execute=_hold_summary,
+    extra=True,
+)
