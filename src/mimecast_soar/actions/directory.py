@@ -22,7 +22,6 @@ from mimecast_soar.actions.spec import (
     InputSpec,
     OutputShape,
     Row,
-    no_results_row,
     record_row,
 )
 from mimecast_soar.actions.values import as_text, is_domain, is_email, show_value
@@ -126,13 +125,10 @@ async def _members(context: ActionContext, values: Mapping[str, Any]) -> AsyncIt
         records_key="groupMembers",
         page_size=DIRECTORY_PAGE_SIZE,
     )
-    found = 0
+    # No member at all becomes the `noResults` row in `run_row`.
     async for member in pull:
         if not needle or _member_matches(member, needle):
-            found += 1
             yield record_row(member)
-    if not found:
-        yield no_results_row()
 
 
 GET_GROUP_MEMBERS = ActionSpec(

@@ -25,7 +25,6 @@ from mimecast_soar.actions.spec import (
     InputSpec,
     OutputShape,
     Row,
-    no_results_row,
     record_row,
 )
 from mimecast_soar.actions.values import format_mimecast_time, is_domain, is_email, show_value
@@ -184,13 +183,10 @@ async def _find(context: ActionContext, values: Mapping[str, Any]) -> AsyncItera
     response = await context.client.call("/api/message-finder/search", [item], mutating=False)
     response.raise_for_failures("/api/message-finder/search")
     tracked = first_data(response).get("trackedEmails") or []
-    found = 0
+    # No tracked email becomes the `noResults` row in `run_row`.
     for email in tracked:
         if isinstance(email, Mapping):
-            found += 1
             yield record_row(email)
-    if not found:
-        yield no_results_row()
 
 
 FIND_MESSAGES = ActionSpec(

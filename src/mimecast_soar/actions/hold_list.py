@@ -21,7 +21,6 @@ from mimecast_soar.actions.spec import (
     InputSpec,
     OutputShape,
     Row,
-    no_results_row,
     record_row,
     result_row,
 )
@@ -213,13 +212,10 @@ async def _hold_summary(context: ActionContext, values: Mapping[str, Any]) -> As
     path = "/api/gateway/get-hold-summary-list"
     response = await context.client.call(path, [], mutating=False)
     response.raise_for_failures(path)
-    found = 0
+    # No policy holding messages becomes the `noResults` row in `run_row`.
     for entry in response.data:
         if isinstance(entry, Mapping):
-            found += 1
             yield record_row(entry)
-    if not found:
-        yield no_results_row()
 
 
 GET_HOLD_SUMMARY = ActionSpec(
