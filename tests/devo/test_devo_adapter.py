@@ -165,6 +165,8 @@ def test_after_a_fatal_error_later_rows_are_not_sent(devo_sim: SimServer, host: 
     first = adapter.run_bundle_row("get_policy", {"policy_id": ""}, env)
     second = adapter.run_bundle_row("get_policy", {"policy_id": ""}, env)
     assert first[0]["has_error"] is True
-    assert second[0]["error"].startswith("not processed: the run stopped because")
+    assert second[0]["error"].startswith(
+        "not processed: the run stopped after an earlier row failed: "
+    )
     log = httpx.get(f"{devo_sim.base_url}/_sim/requests").json()
     assert len([e for e in log if e["path"] == "/api/policy/blockedsenders/get-policy"]) == 1

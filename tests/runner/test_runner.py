@@ -127,7 +127,9 @@ async def test_a_fatal_error_stops_the_run_but_every_row_gets_a_row() -> None:
     assert "credentials" in (summary.fatal or "")
     assert sink.rows[3][1]["has_error"]
     for _, row in sink.rows[4:]:
-        assert row["error"].startswith("not processed: the run stopped because")
+        assert row["error"].startswith(
+            "not processed: the run stopped after an earlier row failed: "
+        )
 
 
 async def test_head_row_streams_without_buffering_all_records() -> None:

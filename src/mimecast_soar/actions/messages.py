@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from mimecast_soar.actions.common import first_data, response_error_text
+from mimecast_soar.actions.common import column_input, first_data, response_error_text
 from mimecast_soar.actions.inputs import Inputs
 from mimecast_soar.actions.spec import (
     ActionContext,
     ActionSpec,
-    InputKind,
-    InputSpec,
     OutputShape,
     Row,
     error_row,
@@ -24,13 +22,10 @@ from mimecast_soar.actions.spec import (
 )
 
 DETAILS_INPUTS = (
-    InputSpec(
-        id="message_id_column",
-        label="Message ID Column Name",
-        description=(
-            "Column name from the parent table that contains the ID for messages to be released."
-        ),
-        kind=InputKind.COLUMN,
+    column_input(
+        "message_id_column",
+        "Message ID Column Name",
+        "Column name from the parent table that contains the ID for messages to be released.",
         required=True,
     ),
 )

@@ -102,7 +102,11 @@ def _run_in_host(
         # As the TableRunner does: after a fatal error (bad credentials, expired binding, TLS),
         # the remaining rows are not sent; each gets a row naming the cause.
         if HOST.fatal is not None:
-            return [error_row(f"not processed: the run stopped because {HOST.fatal}")]
+            return [
+                error_row(
+                    f"not processed: the run stopped after an earlier row failed: {HOST.fatal}"
+                )
+            ]
         context = SimpleContext(client=client, window=window, on_notice=_notice)
         rows: list[Row] = []
         try:

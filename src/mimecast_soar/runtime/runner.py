@@ -231,7 +231,9 @@ class TableRunner:
 
     async def _rows_for(self, input_row: InputRow) -> AsyncIterator[Row]:
         if self._fatal is not None:
-            yield error_row(f"not processed: the run stopped because {self._fatal.message}")
+            yield error_row(
+                f"not processed: the run stopped after an earlier row failed: {self._fatal.message}"
+            )
             return
         if input_row.values is None:
             yield error_row(input_row.error or "the input row could not be read")
