@@ -28,3 +28,28 @@ def sim_server() -> Iterator[Any]:
         for name in ("application_key", "access_key", "secret_key", "client_secret"):
             SCAN.secret(getattr(config, name), f"session simulator {name}")
         yield server
+
+
+@pytest.fixture
+def window(sim: Any) -> Any:
+    """The 24 hours before the simulator's anchor (its data's "now"): a deterministic window.
+
+    `sim` is the folder's own fixture (a `SimAdmin` of the simulator that folder uses).
+    """
+    from datetime import timedelta
+
+    from mimecast_soar.actions import BatchWindow
+
+    anchor = sim.sim.anchor
+    return BatchWindow(anchor - timedelta(hours=24), anchor)
+
+
+@pytest.fixture
+def week(sim: Any) -> Any:
+    """Eight days before the simulator's anchor: every seeded message and log falls inside."""
+    from datetime import timedelta
+
+    from mimecast_soar.actions import BatchWindow
+
+    anchor = sim.sim.anchor
+    return BatchWindow(anchor - timedelta(days=8), anchor)

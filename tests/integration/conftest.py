@@ -3,12 +3,10 @@ and a fixed batch window anchored on the simulator's data so every result is det
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from mimecast_soar.actions import BatchWindow
 from mimecast_soar.runtime.connection import Connection
 from support.simadmin import SimAdmin
 
@@ -25,17 +23,3 @@ def sim(sim_server: Any) -> SimAdmin:
 def connection(sim_server: Any) -> Connection:
     """An API 1.0 (HMAC) connection to the session simulator."""
     return Connection.from_mapping(sim_server.connection())
-
-
-@pytest.fixture
-def window(sim: SimAdmin) -> BatchWindow:
-    """The 24 hours before the simulator's anchor: the batch window of every run."""
-    anchor = sim.sim.anchor
-    return BatchWindow(anchor - timedelta(hours=24), anchor)
-
-
-@pytest.fixture
-def week(sim: SimAdmin) -> BatchWindow:
-    """Eight days before the anchor: every seeded held message and TTP log falls inside."""
-    anchor = sim.sim.anchor
-    return BatchWindow(anchor - timedelta(days=8), anchor)

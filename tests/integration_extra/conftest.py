@@ -8,12 +8,10 @@ finds its emails. It is reset before every test; the batch windows are anchored 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from mimecast_soar.actions import BatchWindow
 from mimecast_soar.runtime.connection import Connection
 from mimecast_soar.sim import SimConfig, SimServer
 from support.simadmin import SimAdmin
@@ -44,20 +42,6 @@ def connection(extra_server: SimServer) -> Connection:
 def oauth_connection(extra_server: SimServer) -> Connection:
     """An API 2.0 (client credentials) connection to the simulator."""
     return Connection.from_mapping(extra_server.connection(api_version=2))
-
-
-@pytest.fixture
-def window(sim: SimAdmin) -> BatchWindow:
-    """The 24 hours before the simulator's anchor."""
-    anchor = sim.sim.anchor
-    return BatchWindow(anchor - timedelta(hours=24), anchor)
-
-
-@pytest.fixture
-def week(sim: SimAdmin) -> BatchWindow:
-    """Eight days before the anchor: every seeded message and log falls inside."""
-    anchor = sim.sim.anchor
-    return BatchWindow(anchor - timedelta(days=8), anchor)
 
 
 @pytest.fixture
