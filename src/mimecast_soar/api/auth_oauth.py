@@ -71,8 +71,6 @@ class OAuthAuth(httpx.Auth):
         self._lock = anyio.Lock()
         self._token: str | None = None
         self._refresh_at = float("-inf")
-        #: Number of tokens fetched so far (for tests and diagnostics).
-        self.fetch_count = 0
 
     def __repr__(self) -> str:
         return (
@@ -167,7 +165,6 @@ class OAuthAuth(httpx.Auth):
         self._redactor.add(token)
         self._token = token
         self._refresh_at = self._clock() + ttl_seconds - refresh_margin_seconds(ttl_seconds)
-        self.fetch_count += 1
         return token
 
     @staticmethod

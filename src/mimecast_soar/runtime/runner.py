@@ -83,7 +83,6 @@ class RunSummary:
     output_rows: int = 0
     error_rows: int = 0
     fatal: str | None = None
-    skipped: int = 0
     notices: list[str] = field(default_factory=list)
     #: True when the `stop` event ended the run before every input row had started.
     stopped: bool = False
@@ -141,7 +140,6 @@ class TableRunner:
         concurrency: int = 8,
         redactor: Redactor | None = None,
         progress: ProgressSink | None = None,
-        skip: Callable[[int | str | None], bool] | None = None,
         stop: anyio.Event | None = None,
         stop_grace_seconds: float = 0.5,
         on_row_start: Callable[[], None] | None = None,
@@ -157,7 +155,6 @@ class TableRunner:
         self.concurrency = concurrency
         self.redactor = redactor or Redactor()
         self.progress = progress
-        self.skip = skip
         self.stop = stop
         self.stop_grace_seconds = stop_grace_seconds
         self.on_row_start = on_row_start
@@ -189,9 +186,6 @@ class TableRunner:
                             self.summary.stopped = True
                             break
                         self.summary.input_rows += 1
-                        if self.skip is not None and self.skip(input_row.lhub_id):
-                            self.summary.skipped += 1
-                            continue
                         send, receive = anyio.create_memory_object_stream[Row](ROW_BUFFER)
                         slot = _Slot(input_row.lhub_id, receive)
                         self._pending.append(slot)

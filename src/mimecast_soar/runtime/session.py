@@ -47,7 +47,6 @@ async def run_to_sink(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: ProgressSink | None = None,
     on_notice: Callable[[str], None] | None = None,
-    skip: Callable[[int | str | None], bool] | None = None,
     stop: anyio.Event | None = None,
     on_row_start: Callable[[], None] | None = None,
 ) -> RunSummary:
@@ -85,7 +84,6 @@ async def run_to_sink(
             concurrency=concurrency,
             redactor=redactor,
             progress=progress,
-            skip=skip,
             stop=stop,
             on_row_start=on_row_start,
         )
