@@ -21,15 +21,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from mimecast_soar.sim.config import SimConfig
 
 
+@lru_cache(maxsize=8)
+def _keyed_sha1(secret_key: str) -> hmac.HMAC:
+    """HMAC-SHA1 keyed with the decoded secret, built once per secret: each signature copies it,
+    so the base64 decoding and the HMAC key set-up are not redone on every request."""
+    return hmac.new(base64.b64decode(secret_key), digestmod=hashlib.sha1)
+
+
 def sign(date: str, request_id: str, path: str, application_key: str, secret_key: str) -> str:
     """The API 1.0 signature of one request, from the documented algorithm."""
-    data_to_sign = f"{date}:{request_id}:{path}:{application_key}".encode()
-    mac = hmac.new(base64.b64decode(secret_key), data_to_sign, hashlib.sha1).digest()
-    return base64.b64encode(mac).decode()
+    mac = _keyed_sha1(secret_key).copy()
+    mac.update(f"{date}:{request_id}:{path}:{application_key}".encode())
+    return base64.b64encode(mac.digest()).decode()
 
 
 def parse_header_date(value: str) -> datetime | None:
@@ -39,6 +47,11 @@ def parse_header_date(value: str) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+# A client sends the same x-mc-date (one-second resolution) on every call within that second:
+# parse each text once. Bounded, since the header is the client's.
+_header_date = lru_cache(maxsize=256)(parse_header_date)
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,7 @@ def check_app_headers(
             return AuthFailure(401, "err_xdk_missing_header", f"0001 Missing header {name}")
     if headers["x-mc-app-id"] != config.application_id:
         return _invalid("0004 Invalid Signature: unknown application id")
-    moment = parse_header_date(headers["x-mc-date"])
+    moment = _header_date(headers["x-mc-date"])
     if moment is None:
         return _invalid("0004 Invalid Signature: unreadable x-mc-date")
     if abs((now - moment).total_seconds()) > config.date_skew_seconds:

@@ -27,6 +27,15 @@ class Quota:
             "X-RateLimit-Reset": str(max(0, self.reset_ms)),
         }
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The same headers as ASGI wants them (lower-case latin-1 bytes), built directly:
+        every API response carries them, so the simulator skips the dict-and-encode round."""
+        return [
+            (b"x-ratelimit-limit", b"%d" % self.limit),
+            (b"x-ratelimit-remaining", b"%d" % max(0, self.remaining)),
+            (b"x-ratelimit-reset", b"%d" % max(0, self.reset_ms)),
+        ]
+
 
 def take(window: deque[float], now_ms: float, limit: int, window_ms: int) -> tuple[bool, Quota]:
     """Count one call in a sliding window; (allowed, quota after the call)."""
