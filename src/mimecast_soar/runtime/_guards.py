@@ -5,6 +5,9 @@ Jinja's sandbox stops attribute escapes but not a template that asks for a gigab
 estimates the size of a result from its operands and raises `LimitError` (a `SecurityError`)
 when it would pass the caps. The checks are a best effort against accidents and curiosity, not
 a proof: the output cap and the per-rendering `range()` budget bound what slips through.
+
+Imports jinja2 (`LimitError` must be a `SecurityError`), so only `_sandbox` imports this module:
+a run without templates loads neither.
 """
 
 from __future__ import annotations

@@ -10,9 +10,6 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import anyio
-import httpx
-
 from mimecast_soar.actions import BatchWindow, SimpleContext, get_action
 from mimecast_soar.actions.spec import ActionSpec, Row
 from mimecast_soar.runtime.connection import Connection
@@ -22,6 +19,10 @@ from mimecast_soar.runtime.tables import InputRow
 from mimecast_soar.runtime.templates import TemplateRenderer
 
 if TYPE_CHECKING:
+    # Annotations only: httpx comes with the client (`mimecast_soar.api`), anyio with the runner.
+    import anyio
+    import httpx
+
     from mimecast_soar.api import MimecastClient
 
 
