@@ -140,6 +140,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from mimecast_soar.actions.spec import OutputShape, error_row
     from mimecast_soar.errors import ConfigurationError
     from mimecast_soar.runtime import (
+        NullProgress,
         batch_window,
         count_rows,
         load_connection,
@@ -181,12 +182,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     rows = itertools.islice(rows, point.done_rows, None)
     writer = open_writer(args.format, stream, flush_interval_seconds=RUN_FLUSH_INTERVAL_SECONDS)
     progress: Any = make_progress(sys.stderr)
+    # Counting reads the whole input before the first request: only for a live display.
+    shows_total = not isinstance(progress, NullProgress)
     journal: Journal | None = None
     if stream is not sys.stdout and args.format != "csv":
         journal = progress = Journal(
             progress, stream, journal_path(Path(args.output)), point.done_rows
         )
-    total = None if args.input == "-" else count_rows(args.input)
+    total = count_rows(args.input) if shows_total and args.input != "-" else None
     progress.start(None if total is None else max(0, total - point.done_rows))
     if spec.mutating and point.in_flight_rows:
         # Started by the killed run, maybe sent: never send them again.

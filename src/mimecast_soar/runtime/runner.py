@@ -127,6 +127,25 @@ class _Slot:
     errors: int = 0
 
 
+_Work = tuple[InputRow, _Slot, MemoryObjectSendStream[Row]]
+
+
+async def _put(stream: MemoryObjectSendStream[_T], item: _T) -> None:
+    """Send without an event-loop turn when the stream has room (a turn per row adds up)."""
+    try:
+        stream.send_nowait(item)
+    except anyio.WouldBlock:
+        await stream.send(item)
+
+
+async def _acquire(limiter: anyio.Semaphore) -> None:
+    """Acquire without an event-loop turn when the semaphore is free."""
+    try:
+        limiter.acquire_nowait()
+    except anyio.WouldBlock:
+        await limiter.acquire()
+
+
 class TableRunner:
     """Runs one action over input rows and writes correlated output rows in input order."""
 
@@ -173,6 +192,10 @@ class TableRunner:
         order_send, order_receive = anyio.create_memory_object_stream[_Slot](
             max(self.concurrency * 2, ORDER_WINDOW)
         )
+        # A fixed set of workers takes the started rows: a task per row costs more CPU than the
+        # row's own request. The limiter keeps at most `concurrency` rows started and not
+        # finished, so the work channel (that big) always has room for the next one.
+        work_send, work_receive = anyio.create_memory_object_stream[_Work](self.concurrency)
         limiter = anyio.Semaphore(self.concurrency)
         watcher = anyio.CancelScope()
         try:
@@ -180,7 +203,10 @@ class TableRunner:
                 if self.stop is not None:
                     group.start_soon(self._cancel_after_stop, self.stop, watcher, group)
                 group.start_soon(self._write_in_order, order_receive, watcher)
-                async with order_send:
+                async with work_receive:
+                    for _ in range(self.concurrency):
+                        group.start_soon(self._work, work_receive.clone(), limiter)
+                async with order_send, work_send:
                     for input_row in rows:
                         if self.stop is not None and self.stop.is_set():
                             self.summary.stopped = True
@@ -190,18 +216,23 @@ class TableRunner:
                         slot = _Slot(input_row.lhub_id, receive)
                         self._pending.append(slot)
                         try:
-                            await order_send.send(slot)
-                            await limiter.acquire()
+                            await _put(order_send, slot)
+                            await _acquire(limiter)
                         except BaseException:  # cancelled before the row started
                             send.close()
                             raise
                         slot.started = True
                         if self.on_row_start is not None:
                             self.on_row_start()  # before any request of the row can leave
-                        group.start_soon(self._process, input_row, slot, send, limiter)
+                        work_send.send_nowait((input_row, slot, send))
         finally:
             self._salvage()
         return self.summary
+
+    async def _work(self, work: MemoryObjectReceiveStream[_Work], limiter: anyio.Semaphore) -> None:
+        async with work:
+            async for input_row, slot, send in work:
+                await self._process(input_row, slot, send, limiter)
 
     async def _process(
         self,
