@@ -31,3 +31,13 @@ def test_importing_the_package_stays_light() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_package_version_is_the_distribution_version() -> None:
+    from importlib import metadata
+
+    import mimecast_soar
+    from mimecast_soar.api.transport import user_agent
+
+    assert metadata.version("mimecast-soar") == mimecast_soar.__version__
+    assert user_agent() == f"mimecast-soar/{mimecast_soar.__version__}"

@@ -153,21 +153,23 @@ async def test_ratelimit_remaining_zero_pauses_the_next_call(
     async with make_client(server, clock, notices=notices) as client:
         await client.call(READ, [], mutating=False)
         await client.call(READ, [], mutating=False)
-    assert server.times[1] - server.times[0] == pytest.approx(1.5)
+    # The reset plus the same margin a 429's reset gets (the server counts it when it answers).
+    assert server.times[1] - server.times[0] == pytest.approx(1.5 + RATE_LIMIT_MARGIN_SECONDS)
     assert "pausing calls for 1.5 s" in notices[0]
 
 
 @pytest.mark.anyio
 async def test_rate_gate_holds_all_waiters_until_reopening(clock: FakeClock) -> None:
     gate = RateGate(clock=clock, sleep=clock.sleep)
-    assert await gate.wait() == 0
+    async with gate.permit():
+        assert clock.sleeps == []
     gate.close_for(3.0)
     gate.close_for(1.0)  # never shortens
     woke: list[float] = []
 
     async def waiter() -> None:
-        await gate.wait()
-        woke.append(clock())
+        async with gate.permit():
+            woke.append(clock())
 
     start = clock()
     async with anyio.create_task_group() as group:
@@ -347,5 +349,6 @@ async def test_call_fails_fast_when_gate_stays_closed_past_the_budget(clock: Fak
         with pytest.raises(RateLimitedError, match="was not sent") as caught:
             await client.call(READ, [], mutating=False)
     assert len(server.requests) == 1
-    assert caught.value.reset_ms == pytest.approx(600_000, abs=1)
+    expected_ms = 600_000 + RATE_LIMIT_MARGIN_SECONDS * 1000
+    assert caught.value.reset_ms == pytest.approx(expected_ms, abs=1)
     assert clock.sleeps == []

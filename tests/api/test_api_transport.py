@@ -1,4 +1,4 @@
-"""Building the httpx client: headers, TLS, proxies, timeouts, pool."""
+"""Building the sender: headers, TLS, proxies, timeouts, pool."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import trustme
 from api_fakes import API1, FakeClock, Server, make_client, reply
 
 from mimecast_soar.api import ClientSettings, MimecastClient
-from mimecast_soar.api.transport import build_http_client, ssl_context, user_agent
+from mimecast_soar.api.http11 import Http11Transport
+from mimecast_soar.api.transport import build_sender, ssl_context, user_agent
 from mimecast_soar.errors import ConfigurationError
 
 
@@ -29,11 +30,17 @@ async def test_requests_carry_json_headers_and_user_agent(clock: FakeClock) -> N
 
 
 @pytest.mark.anyio
-async def test_timeouts_and_environment_are_set() -> None:
-    async with build_http_client(timeout_seconds=12.5) as http:
-        assert http.timeout == httpx.Timeout(12.5)
-        assert http.trust_env is False
-        assert http.follow_redirects is False
+async def test_timeouts_reach_every_request_and_the_lean_transport_is_used() -> None:
+    sender = build_sender(timeout_seconds=12.5)
+    try:
+        assert sender.timeout == httpx.Timeout(12.5)
+        assert isinstance(sender.transport, Http11Transport)
+        request = sender.build_request("https://eu-api.mimecast.com/api/x", b"{}")
+        assert request.extensions["timeout"] == httpx.Timeout(12.5).as_dict()
+        assert request.headers["Host"] == "eu-api.mimecast.com"
+        assert request.headers["Content-Length"] == "2"
+    finally:
+        await sender.aclose()
 
 
 @pytest.mark.anyio
@@ -46,15 +53,18 @@ async def test_timeouts_and_environment_are_set() -> None:
         "socks5h://user:pw@agent.example:1080",
     ],
 )
-async def test_supported_proxies_build_a_client(proxy: str) -> None:
-    async with build_http_client(proxy=proxy):
-        pass
+async def test_supported_proxies_use_httpx_own_transport(proxy: str) -> None:
+    sender = build_sender(proxy=proxy)
+    try:
+        assert isinstance(sender.transport, httpx.AsyncHTTPTransport)
+    finally:
+        await sender.aclose()
 
 
 @pytest.mark.parametrize("proxy", ["ftp://proxy:21", "socks4://p:1080", "proxy:3128", "http://"])
 def test_unsupported_proxy_is_a_configuration_error(proxy: str) -> None:
     with pytest.raises(ConfigurationError, match="proxy"):
-        build_http_client(proxy=proxy)
+        build_sender(proxy=proxy)
 
 
 def test_bad_ca_bundle_path_is_a_configuration_error(tmp_path: Path) -> None:
@@ -89,7 +99,7 @@ async def test_client_accepts_ca_bundle_and_verify_off(tmp_path: Path) -> None:
 )
 def test_bad_limits_are_configuration_errors(kwargs: dict[str, float], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match):
-        build_http_client(**kwargs)  # type: ignore[arg-type]
+        build_sender(**kwargs)  # type: ignore[arg-type]
 
 
 def test_client_construction_fails_early_on_bad_settings() -> None:

@@ -97,25 +97,29 @@ class HmacAuth(httpx.Auth):
     ) -> None:
         self._credentials = credentials
         self._key = decode_secret_key(credentials.secret_key.get())
+        self._application_key = credentials.application_key.get()
+        self._application_id = credentials.application_id.encode("utf-8")
+        self._authorization_prefix = f"MC {credentials.access_key.get()}:".encode()
         self._now = now
         self._new_request_id = new_request_id
 
     def __repr__(self) -> str:
         return f"HmacAuth(application_id={self._credentials.application_id!r})"
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Add the ``x-mc-*`` headers and the ``Authorization: MC ...`` header."""
+    def signed_headers(self, path: str) -> list[tuple[bytes, bytes]]:
+        """The four signing headers for a request to `path`, encoded for the wire."""
         date = format_mc_date(self._now())
         request_id = self._new_request_id()
-        signature = hmac_signature(
-            self._key,
-            date,
-            request_id,
-            request.url.path,
-            self._credentials.application_key.get(),
-        )
-        request.headers["x-mc-app-id"] = self._credentials.application_id
-        request.headers["x-mc-date"] = date
-        request.headers["x-mc-req-id"] = request_id
-        request.headers["Authorization"] = f"MC {self._credentials.access_key.get()}:{signature}"
+        signature = hmac_signature(self._key, date, request_id, path, self._application_key)
+        return [
+            (b"x-mc-app-id", self._application_id),
+            (b"x-mc-date", date.encode("ascii")),
+            (b"x-mc-req-id", request_id.encode("ascii")),
+            (b"Authorization", self._authorization_prefix + signature.encode("ascii")),
+        ]
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the ``x-mc-*`` headers and the ``Authorization: MC ...`` header."""
+        for name, value in self.signed_headers(request.url.path):
+            request.headers[name.decode("ascii")] = value.decode("ascii")
         yield request

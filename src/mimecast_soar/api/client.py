@@ -37,7 +37,7 @@ from mimecast_soar.api.pagination import Pagination
 from mimecast_soar.api.rate_gate import RateGate
 from mimecast_soar.api.regions import resolve_base_url
 from mimecast_soar.api.retry import RetryLoop, RetryPolicy
-from mimecast_soar.api.transport import build_http_client, proxy_password
+from mimecast_soar.api.transport import build_sender, proxy_password
 from mimecast_soar.errors import MimecastError
 from mimecast_soar.secret import Redactor
 
@@ -97,10 +97,13 @@ class MimecastClient:
             self._redactor.add(secret)
         self._redactor.add(proxy_password(settings.proxy))
         self._base_url = resolve_base_url(settings.region, credentials, settings.base_url)
+        # A base URL override may carry a path prefix; the signature covers the whole path.
+        self._base_path = httpx.URL(self._base_url).path.rstrip("/")
         self._auth: httpx.Auth
         self._token_path: str | None = None
+        self._signer: HmacAuth | None = None
         if isinstance(credentials, Api1Credentials):
-            self._auth = HmacAuth(credentials)
+            self._auth = self._signer = HmacAuth(credentials)
             self._credentials_hint = _API1_HINT
         else:
             oauth = OAuthAuth(
@@ -109,7 +112,7 @@ class MimecastClient:
             self._auth = oauth
             self._token_path = oauth.token_path
             self._credentials_hint = _API2_HINT
-        self._http = build_http_client(
+        self._http = build_sender(
             verify_ssl=settings.verify_ssl,
             proxy=settings.proxy,
             timeout_seconds=settings.timeout_seconds,
@@ -206,9 +209,16 @@ class MimecastClient:
         return self._token_path is None or error.path != self._token_path
 
     async def _send_once(self, path: str, body: bytes) -> MimecastResponse:
-        request = self._http.build_request("POST", f"{self._base_url}{path}", content=body)
+        url = f"{self._base_url}{path}"
+        if self._signer is not None:  # API 1.0: sign while building, no auth flow to run
+            signed = self._signer.signed_headers(self._base_path + path)
+            request = self._http.build_request(url, body, signed)
+            auth = None
+        else:
+            request = self._http.build_request(url, body)
+            auth = self._auth
         try:
-            response = await self._http.send(request, auth=self._auth)
+            response = await self._http.send(request, auth=auth)
         except httpx.HTTPError as exc:
             # Name the token endpoint when that is what failed: the API request was not sent.
             failed = path
@@ -229,20 +239,24 @@ class MimecastClient:
         )
 
     def _note_rate_headers(self, response: httpx.Response) -> None:
-        """Close the gate when the quota is used up, before anyone collects a 429."""
+        """Tell the shared gate the quota this answer reports, so calls pace themselves to it.
+
+        Every answer counts, not only exhausted ones: ``X-RateLimit-Remaining`` is how many more
+        calls the gate may let through (see `RateGate`). Called while this call still holds its
+        permit. A 429 is reported here even when the retry loop will give up, so the other calls
+        still wait for the reset.
+        """
+        reset_ms = reset_ms_of(response)
         if response.status_code == 429:
-            # Closed here even when the retry loop will give up, so other calls still pause.
-            self._gate.close_for((reset_ms_of(response) or 0) / 1000)
+            if reset_ms is not None:
+                self._gate.observe_rate_limited(reset_ms)
             return
         remaining = response.headers.get("X-RateLimit-Remaining")
-        if remaining is None or remaining.strip() != "0":
-            return
-        reset_ms = reset_ms_of(response)
-        if reset_ms:
-            self._gate.close_for(reset_ms / 1000)
+        pause_seconds = self._gate.observe(remaining, reset_ms)
+        if pause_seconds is not None:
             self._notice(
                 f"rate limit quota used up (on {response.request.url.path}), "
-                f"pausing calls for {reset_ms / 1000:.1f} s"
+                f"pausing calls for {pause_seconds:.1f} s"
             )
 
 

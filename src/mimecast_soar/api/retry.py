@@ -17,11 +17,13 @@ a POST; architecture.md "Key decisions"):
 - a failure on the OAuth token endpoint means the API request itself was never sent, so it is
   retried as a read even within a mutating call.
 
-A 429 waits at least ``X-RateLimit-Reset`` ms plus `RATE_LIMIT_MARGIN_SECONDS` (the reset is
-counted by the server when it answers, so waiting it from the moment the answer arrives already
-errs on the safe side; the margin only covers timer granularity), through the
-client's shared `RateGate` so concurrent calls pause too; without the header it backs off
-exponentially. Other retries back off exponentially with jitter, capped by `wait_max_seconds`.
+A 429 goes back to the client's shared `RateGate`, which holds every call of the client (not
+only this one) until ``X-RateLimit-Reset`` ms plus `RATE_LIMIT_MARGIN_SECONDS` have passed and
+then lets them go as the quota returns calls (see `mimecast_soar.api.rate_gate`), unless a later
+answer already reported quota to spare; without the header the gate closes for an exponential
+backoff. Every call holds a permit of the gate from sending until its answer has been read, so
+the gate knows how many calls are on their way. Other retries back off exponentially with
+jitter, capped by `wait_max_seconds`, with the permit given back meanwhile.
 All retries are bounded by `max_attempts` (429s by `max_rate_limited_attempts`) and
 `max_total_seconds` on the injected clock; when a bound is hit the last typed error is raised
 with the number of attempts appended.
@@ -40,7 +42,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from mimecast_soar.api.rate_gate import RateGate
+from mimecast_soar.api.rate_gate import RATE_LIMIT_MARGIN_SECONDS, RateGate
 from mimecast_soar.errors import (
     ConfigurationError,
     ConnectError,
@@ -57,9 +59,6 @@ from mimecast_soar.errors import (
 __all__ = ["RATE_LIMIT_MARGIN_SECONDS", "RetryLoop", "RetryPolicy", "retry_reason"]
 
 T = TypeVar("T")
-
-#: Added to ``X-RateLimit-Reset`` so the retry lands after the quota has really been returned.
-RATE_LIMIT_MARGIN_SECONDS = 0.01
 
 #: How many malformed bodies a read call retries.
 _MAX_FORMAT_RETRIES = 1
@@ -166,50 +165,72 @@ class RetryLoop:
         while True:
             number += 1
             self._check_gate_within_budget(path, self._clock() - start)
-            await self._gate.wait()
+            # The permit is held while the request is out, so the gate counts it against the
+            # remaining quota, and handed back before any wait below.
+            ticket = await self._gate.acquire()
             try:
-                return await attempt()
-            except MimecastError as error:
-                reason = retry_reason(
-                    error,
-                    mutating=mutating,
-                    request_sent=request_sent(error),
-                    format_retries=format_retries,
+                result = await attempt()
+            except MimecastError as caught:
+                limited = isinstance(caught, RateLimitedError)
+                self._gate.release(
+                    ticket,
+                    ok=_answered(caught) and not limited,
+                    rate_limited=limited,
+                    reset_ms=caught.reset_ms if isinstance(caught, RateLimitedError) else None,
                 )
-                if reason is None:
-                    if mutating and request_sent(error) and _may_have_run(error):
-                        _note_outcome_unknown(error)
-                    raise
-                if isinstance(error, ResponseFormatError):
-                    format_retries += 1
-                if isinstance(error, RateLimitedError) and policy.max_attempts > 1:
-                    rate_limited += 1
-                    attempts_left = rate_limited < policy.max_rate_limited_attempts
-                    wait_seconds = self._wait_seconds(error, rate_limited)
-                else:  # the other failures keep their own bound
-                    attempts_left = number - rate_limited < policy.max_attempts
-                    wait_seconds = self._wait_seconds(error, number - rate_limited)
-                elapsed = self._clock() - start
-                if not attempts_left:
-                    if policy.max_attempts > 1:  # nothing to report when retries are off
-                        _note_gave_up(error, number, elapsed, None)
-                    raise
-                if elapsed + wait_seconds > policy.max_total_seconds:
-                    _note_gave_up(error, number, elapsed, wait_seconds)
-                    raise
-                if isinstance(error, RateLimitedError):
-                    # Through the gate: every concurrent call of this client pauses as well.
+                error = caught
+            except BaseException:
+                self._gate.release(ticket)
+                raise
+            else:
+                self._gate.release(ticket, ok=True)
+                return result
+            reason = retry_reason(
+                error,
+                mutating=mutating,
+                request_sent=request_sent(error),
+                format_retries=format_retries,
+            )
+            if reason is None:
+                if mutating and request_sent(error) and _may_have_run(error):
+                    _note_outcome_unknown(error)
+                raise error
+            if isinstance(error, ResponseFormatError):
+                format_retries += 1
+            if isinstance(error, RateLimitedError) and error.reset_ms is not None:
+                # The client has told the gate already when the answer came through it; saying
+                # it again is harmless and keeps this loop right on its own.
+                self._gate.observe_rate_limited(error.reset_ms, holding=False)
+            if isinstance(error, RateLimitedError) and policy.max_attempts > 1:
+                rate_limited += 1
+                attempts_left = rate_limited < policy.max_rate_limited_attempts
+                wait_seconds = self._wait_seconds(error, rate_limited)
+            else:  # the other failures keep their own bound
+                attempts_left = number - rate_limited < policy.max_attempts
+                wait_seconds = self._wait_seconds(error, number - rate_limited)
+            elapsed = self._clock() - start
+            if not attempts_left:
+                if policy.max_attempts > 1:  # nothing to report when retries are off
+                    _note_gave_up(error, number, elapsed, None)
+                raise error
+            if elapsed + wait_seconds > policy.max_total_seconds:
+                _note_gave_up(error, number, elapsed, wait_seconds)
+                raise error
+            if isinstance(error, RateLimitedError):
+                # The wait happens in the gate, shared with every concurrent call: with a reset
+                # time the gate already holds calls until then; without one it closes here.
+                if error.reset_ms is None:
                     self._gate.close_for(wait_seconds)
-                    self._notice(
-                        f"rate limited on {path}, waiting {wait_seconds:.1f} s "
-                        f"(attempt {number + 1} of {policy.max_attempts} next)"
-                    )
-                else:
-                    self._notice(
-                        f"{reason} on {path}, retrying in {wait_seconds:.1f} s "
-                        f"(attempt {number + 1} of {policy.max_attempts} next)"
-                    )
-                    await self._sleep(wait_seconds)
+                self._notice(
+                    f"rate limited on {path}, waiting {wait_seconds:.1f} s "
+                    f"(attempt {number + 1} of {policy.max_attempts} next)"
+                )
+            else:
+                self._notice(
+                    f"{reason} on {path}, retrying in {wait_seconds:.1f} s "
+                    f"(attempt {number + 1} of {policy.max_attempts} next)"
+                )
+                await self._sleep(wait_seconds)
 
     def _check_gate_within_budget(self, path: str, elapsed_seconds: float) -> None:
         """Fail fast when the quota reopens only after this call's time budget has run out."""
@@ -229,6 +250,11 @@ class RetryLoop:
             return error.reset_ms / 1000 + RATE_LIMIT_MARGIN_SECONDS
         jitter = self._rng.uniform(0, self.policy.wait_jitter_seconds)
         return self.policy.backoff_seconds(number, jitter)
+
+
+def _answered(error: MimecastError) -> bool:
+    """True when the server answered (any HTTP status): the quota had room for the call."""
+    return error.http_status is not None
 
 
 def _may_have_run(error: MimecastError) -> bool:
