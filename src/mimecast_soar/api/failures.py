@@ -19,6 +19,7 @@ import httpx
 import orjson
 
 from mimecast_soar.api.envelope import excerpt
+from mimecast_soar.api.rate_gate import header_number
 from mimecast_soar.errors import (
     AuthenticationError,
     BindingExpiredError,
@@ -44,14 +45,8 @@ _REASON_CHARS = 200
 
 def reset_ms_of(response: httpx.Response) -> int | None:
     """``X-RateLimit-Reset`` in milliseconds, or None when absent or not a number."""
-    value = response.headers.get("X-RateLimit-Reset")
-    if value is None:
-        return None
-    try:
-        reset_ms = float(value.strip())
-    except ValueError:
-        return None
-    if reset_ms != reset_ms or reset_ms < 0:  # NaN or negative
+    reset_ms = header_number(response.headers.get("X-RateLimit-Reset"))
+    if reset_ms is None or reset_ms < 0:
         return None
     return int(reset_ms + 0.999)
 

@@ -63,6 +63,7 @@ __all__ = [
     "STALLED_PROBE_SECONDS",
     "RateGate",
     "Ticket",
+    "header_number",
     "parse_remaining",
 ]
 
@@ -97,17 +98,21 @@ MAX_BATCH = 64
 _ROUND_TRIPS_KEPT = 32
 
 
-def parse_remaining(value: str | None) -> int | None:
-    """``X-RateLimit-Remaining`` as a count, or None when absent or not a number."""
+def header_number(value: str | None) -> float | None:
+    """A rate-limit header's value as a finite number, or None when absent or not a number."""
     if value is None:
         return None
     try:
-        remaining = float(value.strip())
+        number = float(value.strip())
     except ValueError:
         return None
-    if remaining != remaining or math.isinf(remaining):  # NaN or infinite
-        return None
-    return max(0, math.floor(remaining))
+    return number if math.isfinite(number) else None
+
+
+def parse_remaining(value: str | None) -> int | None:
+    """``X-RateLimit-Remaining`` as a count, or None when absent or not a number."""
+    remaining = header_number(value)
+    return None if remaining is None else max(0, math.floor(remaining))
 
 
 class _Batch:
