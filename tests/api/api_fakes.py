@@ -3,6 +3,7 @@ request-recording `httpx.MockTransport` wrapper. No network, no simulator."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,3 +172,14 @@ def make_client(
         sleep=clock.sleep,
         on_notice=notices.append if notices is not None else None,
     )
+
+
+async def read_request(reader: asyncio.StreamReader) -> bytes:
+    """Read one HTTP/1.1 request (head, then a ``Content-Length`` body); returns the body."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.decode("latin-1").split("\r\n"):
+        name, _, value = line.partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    return await reader.readexactly(length)

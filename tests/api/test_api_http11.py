@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from api_fakes import read_request
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -196,15 +197,9 @@ class CountingServer:
         try:
             while True:
                 try:
-                    head = await reader.readuntil(b"\r\n\r\n")
+                    await read_request(reader)
                 except (asyncio.IncompleteReadError, ConnectionError):
                     return
-                length = 0
-                for line in head.decode("latin-1").split("\r\n"):
-                    name, _, value = line.partition(":")
-                    if name.lower() == "content-length":
-                        length = int(value)
-                await reader.readexactly(length)
                 self.requests += 1
                 await self.handler(reader, writer)
                 if writer.is_closing():

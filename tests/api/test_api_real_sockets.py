@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 import trustme
-from api_fakes import API1, FakeClock, envelope
+from api_fakes import API1, FakeClock, envelope, read_request
 
 from mimecast_soar.api import ClientSettings, MimecastClient, RetryPolicy
 from mimecast_soar.errors import ConnectError, ConnectionDroppedError, TLSError
@@ -29,13 +29,7 @@ Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[Non
 
 
 async def answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.decode("latin-1").split("\r\n"):
-        name, _, value = line.partition(":")
-        if name.lower() == "content-length":
-            length = int(value)
-    await reader.readexactly(length)
+    await read_request(reader)
     body = orjson.dumps(envelope([{"accountName": "Test"}]))
     writer.write(
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"

@@ -161,15 +161,16 @@ async def test_ratelimit_remaining_zero_pauses_the_next_call(
 @pytest.mark.anyio
 async def test_rate_gate_holds_all_waiters_until_reopening(clock: FakeClock) -> None:
     gate = RateGate(clock=clock, sleep=clock.sleep)
-    async with gate.permit():
-        assert clock.sleeps == []
+    gate.release(await gate.acquire(), ok=True)
+    assert clock.sleeps == []
     gate.close_for(3.0)
     gate.close_for(1.0)  # never shortens
     woke: list[float] = []
 
     async def waiter() -> None:
-        async with gate.permit():
-            woke.append(clock())
+        ticket = await gate.acquire()
+        woke.append(clock())
+        gate.release(ticket, ok=True)
 
     start = clock()
     async with anyio.create_task_group() as group:

@@ -49,7 +49,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 
 import anyio
 import anyio.lowlevel
@@ -166,29 +165,6 @@ class _Waiter:
         self.ticket: Ticket | None = None
 
 
-class _Permit:
-    """``async with gate.permit():`` acquires on entry and releases on exit."""
-
-    __slots__ = ("_gate", "_ticket")
-
-    def __init__(self, gate: RateGate) -> None:
-        self._gate = gate
-        self._ticket: Ticket | None = None
-
-    async def __aenter__(self) -> Ticket:
-        self._ticket = await self._gate.acquire()
-        return self._ticket
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._ticket is not None:
-            self._gate.release(self._ticket, ok=exc is None)
-
-
 class RateGate:
     """Grants calls in arrival order as the quota allows, on the injected clock.
 
@@ -254,10 +230,6 @@ class RateGate:
     def batch_size(self) -> int:
         """How many calls a refill after a pause releases (learned)."""
         return self._batch_size
-
-    def permit(self) -> _Permit:
-        """``async with gate.permit():`` around one request: `acquire` then `release`."""
-        return _Permit(self)
 
     async def acquire(self) -> Ticket:
         """Wait until this call may be sent; pass the ticket to `release` once it is answered.

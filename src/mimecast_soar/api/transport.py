@@ -110,7 +110,6 @@ class HttpSender:
         timeout_seconds: float,
     ) -> None:
         self.transport = transport
-        self.headers = dict(headers)
         self.timeout = httpx.Timeout(timeout_seconds)
         self._timeouts = self.timeout.as_dict()
         self._raw_headers = [(k.encode("ascii"), v.encode("ascii")) for k, v in headers.items()]
