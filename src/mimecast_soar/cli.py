@@ -5,7 +5,7 @@
     mimecast-soar check-connection --connection FILE [--label NAME]
     mimecast-soar sim [--host H] [--port P] [--seed N] [--latency-ms MS] [--fault SPEC ...]
     mimecast-soar demo
-    mimecast-soar devo bundle OUT_DIR [--no-wheels]
+    mimecast-soar devo bundle OUT_DIR [--python-version X.Y [--platform TAG]] [--no-wheels]
     mimecast-soar devo exec ACTION
 
 Bad arguments and unreadable connection files exit with status 2 and one clear line on stderr;
@@ -94,6 +94,16 @@ def _parser() -> argparse.ArgumentParser:
     bundle.add_argument("out_dir", metavar="OUT_DIR")
     bundle.add_argument(
         "--no-wheels", action="store_true", help="skip building the wheels (module files only)"
+    )
+    bundle.add_argument(
+        "--python-version",
+        metavar="X.Y",
+        help="fetch compiled wheels for the platform's Python (default: the Python running this)",
+    )
+    bundle.add_argument(
+        "--platform",
+        metavar="TAG",
+        help="with --python-version: the platform's wheel tag, e.g. manylinux2014_x86_64",
     )
     devo_exec = devo_sub.add_parser(
         "exec", help="run an action from the platform's environment variables and files"
@@ -295,7 +305,20 @@ def _cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
     return EXIT_FATAL
 
 
+def require_extra(extra: str, *modules: str) -> None:
+    """Raise `UsageError` naming the extra to install when one of `modules` is missing."""
+    import importlib.util
+
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(
+            f"this command needs the {extra!r} extra ({', '.join(missing)} not installed): "
+            f"pip install 'mimecast-soar[{extra}]'"
+        )
+
+
 def _cmd_sim(args: argparse.Namespace) -> int:
+    require_extra("sim", "starlette", "uvicorn")
     from mimecast_soar.sim import SimConfig, parse_fault, serve
 
     try:
@@ -316,9 +339,12 @@ def _cmd_sim(args: argparse.Namespace) -> int:
 
 def _cmd_devo(args: argparse.Namespace, out: IO[str]) -> int:
     if args.devo_command == "bundle":
-        from mimecast_soar.devo.bundle import write_bundle
+        from mimecast_soar.devo.bundle import TargetPython, write_bundle
 
-        result = write_bundle(args.out_dir, wheels=not args.no_wheels)
+        if args.platform and not args.python_version:
+            raise UsageError("--platform goes with --python-version")
+        target = TargetPython(args.python_version, args.platform) if args.python_version else None
+        result = write_bundle(args.out_dir, wheels=not args.no_wheels, target_python=target)
         out.write(
             f"wrote {result.module}"
             + (f" and {len(result.wheels)} wheels" if result.wheels else "")
@@ -333,6 +359,8 @@ def _cmd_devo(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _cmd_demo(out: IO[str]) -> int:
+    require_extra("sim", "starlette", "uvicorn")
+    require_extra("terminal", "rich")
     from mimecast_soar.demo import run_demo
 
     return run_demo(out)

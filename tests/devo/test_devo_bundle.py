@@ -15,7 +15,12 @@ from devo_support import base_env, run_sdk, sdk_result
 from mimecast_soar import __version__
 from mimecast_soar.actions import ACTIONS, InputKind
 from mimecast_soar.cli import main
-from mimecast_soar.devo.bundle import SDK_REQUIREMENT, write_bundle
+from mimecast_soar.devo.bundle import (
+    SDK_REQUIREMENT,
+    TargetPython,
+    retarget_wheels,
+    write_bundle,
+)
 from mimecast_soar.devo.codegen import render_module
 from mimecast_soar.errors import ConfigurationError
 
@@ -115,34 +120,100 @@ def test_the_wheel_step_builds_ours_then_resolves_dependencies_with_the_sdk(
     assert [w.name for w in result.wheels] == [f"mimecast_soar-{__version__}-py3-none-any.whl"]
 
 
+def test_retargeting_fetches_compiled_wheels_for_the_platform_python(tmp_path: Path) -> None:
+    pure = tmp_path / "jinja2-3.1.6-py3-none-any.whl"
+    compiled = tmp_path / "orjson-3.13.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    for wheel in (pure, compiled):
+        wheel.write_text("")
+    calls: list[list[str]] = []
+
+    def fake_pip(arguments: Sequence[str]) -> None:
+        calls.append(list(arguments))
+        (tmp_path / "orjson-3.13.0-cp312-cp312-manylinux_2_17_x86_64.whl").write_text("")
+
+    retarget_wheels(tmp_path, TargetPython("3.12", "manylinux2014_x86_64"), fake_pip)
+    [call] = calls
+    assert call[0] == "download"
+    assert {"--no-deps", "--only-binary=:all:"} <= set(call)
+    assert call[call.index("--python-version") + 1] == "3.12"
+    assert call[call.index("--platform") + 1] == "manylinux2014_x86_64"
+    assert call[-1] == "orjson==3.13.0"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        pure.name,
+        "orjson-3.13.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+    ]
+
+
+def test_a_missing_binary_wheel_for_the_platform_python_is_named(tmp_path: Path) -> None:
+    (tmp_path / "markupsafe-3.0.4-cp311-cp311-manylinux2014_x86_64.whl").write_text("")
+
+    def failing_pip(arguments: Sequence[str]) -> None:
+        raise ConfigurationError("pip download failed:\nERROR: No matching distribution found")
+
+    with pytest.raises(ConfigurationError) as caught:
+        retarget_wheels(tmp_path, TargetPython("3.13", "win_amd64"), failing_pip)
+    message = str(caught.value)
+    assert "no binary wheel of markupsafe 3.0.4 for Python 3.13 on win_amd64" in message
+    assert "No matching distribution found" in message
+
+
+@pytest.mark.parametrize("version", ["3", "3.x", "3.12.1", "3.10"])
+def test_a_bad_or_too_old_python_version_is_refused(version: str) -> None:
+    with pytest.raises(ConfigurationError):
+        TargetPython(version)
+
+
+def test_platform_without_python_version_is_a_usage_error(tmp_path: Path) -> None:
+    assert main(["devo", "bundle", str(tmp_path), "--platform", "win_amd64"]) == 2
+
+
 @pytest.mark.slow
 @pytest.mark.lhub
-def test_the_full_bundle_installs_offline_beside_the_sdk(lhub_python: Path, tmp_path: Path) -> None:
+def test_an_installed_wheel_writes_a_bundle_that_installs_offline_without_a_web_server(
+    lhub_python: Path, tmp_path: Path
+) -> None:
+    """The whole path of a user without a checkout: our wheel, installed without extras into a
+    fresh environment, writes the bundle; the bundle installs offline beside the SDK."""
+    root = Path(__file__).resolve().parents[2]
+    env = base_env()
+
+    def run(*command: str | Path, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True,
+            timeout=600, check=False,
+        )  # fmt: skip
+
+    built = run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", "dist", root)
+    assert built.returncode == 0, built.stderr
+    [wheel] = (tmp_path / "dist").glob("mimecast_soar-*.whl")
+    user = tmp_path / "user-env"
+    venv.create(user, with_pip=True)
+    installed = run(user / "bin" / "python", "-m", "pip", "install", "--quiet", wheel)
+    assert installed.returncode == 0, installed.stderr
+    cli = user / "bin" / "mimecast-soar"
+    sim = run(cli, "sim")  # the web server is an extra this user did not install
+    assert sim.returncode == 2
+    assert "pip install 'mimecast-soar[sim]'" in sim.stderr
+    assert "Traceback" not in sim.stderr
+
+    wrote = run(cli, "devo", "bundle", tmp_path / "bundle")
+    assert wrote.returncode == 0, wrote.stderr
     out = tmp_path / "bundle"
-    result = write_bundle(out)
-    names = {w.name.split("-")[0].lower() for w in result.wheels}
-    assert {"mimecast_soar", "httpx", "orjson", "lhub_integ", "click"} <= names
-    assert any(w.name.startswith("Click-7.0") for w in result.wheels)  # the SDK's pin holds
-    env_dir = tmp_path / "platform-env"
-    venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
-    install = [
-        str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--no-index", "--find-links", str(out / "wheels"),
-        "-r", str(out / "requirements.txt"), SDK_REQUIREMENT,
-    ]  # fmt: skip
-    subprocess.run(install, check=True, env=base_env(), capture_output=True, timeout=300)
-    check = [str(python), "-m", "pip", "check"]
-    subprocess.run(check, check=True, env=base_env(), capture_output=True, timeout=60)
-    completed = subprocess.run(
-        [str(python), "-m", "lhub_integ.generate_metadata"],
-        cwd=out,
-        env=base_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    names = {w.name.split("-")[0].lower() for w in (out / "wheels").glob("*.whl")}
+    assert {"mimecast_soar", "aiohttp", "orjson", "lhub_integ", "click"} <= names
+    assert not names & {"starlette", "uvicorn", "uvloop", "httptools", "rich", "pygments"}
+    assert any(w.name.startswith("Click-7.0") for w in (out / "wheels").iterdir())
+
+    platform = tmp_path / "platform-env"
+    venv.create(platform, with_pip=True)
+    python = platform / "bin" / "python"
+    offline = run(
+        python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-index",
+        "--find-links", out / "wheels", "-r", out / "requirements.txt", SDK_REQUIREMENT,
+    )  # fmt: skip
+    assert offline.returncode == 0, offline.stderr
+    assert run(python, "-m", "pip", "check").returncode == 0
+    completed = run(python, "-m", "lhub_integ.generate_metadata", cwd=out)
     descriptor = sdk_result(completed.stdout)
     assert descriptor["ok"] is True
     assert len(descriptor["actions"]) == len(ACTIONS)

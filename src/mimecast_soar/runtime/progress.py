@@ -130,11 +130,14 @@ class RichProgress:
 
 
 def make_progress(stream: IO[str]) -> ProgressReporter:
-    """A live display on `stream` when it is a terminal, else a silent reporter."""
+    """A live display on `stream` when it is a terminal and rich is installed (the `terminal`
+    extra), else a silent reporter."""
     isatty = getattr(stream, "isatty", None)
     if callable(isatty) and isatty():
-        from rich.console import Console
-
+        try:
+            from rich.console import Console
+        except ImportError:
+            return NullProgress()
         return RichProgress(Console(file=stream))
     return NullProgress()
 
