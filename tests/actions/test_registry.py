@@ -1,116 +1,73 @@
-"""The registry against the contract: the seed's action names, input ids, labels and kinds."""
+"""The registry against the product spec: the Devo page's twelve actions, their inputs and texts.
+
+The contract is docs/integration-spec.md: §4 holds one table per action (label, id, kind, required,
+default, origin) and §6 the texts the platform's form shows. The tests parse those tables, so the
+document and the specs cannot drift apart.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from mimecast_soar.actions import ACTIONS, REGISTRY, InputKind, get_action
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "devo-soar-mimecast-doc.txt"
+SPEC = Path(__file__).resolve().parents[2] / "docs" / "integration-spec.md"
+KINDS = {"Column": InputKind.COLUMN, "Jinja": InputKind.JINJA, "Param": InputKind.PARAM}
+ACTION_HEADING = re.compile(r"^### 4\.\d+ (?P<name>.+?) — `(?P<id>\w+)`$")
 
-# devo-soar-mimecast.md §4: action id -> seed name, and (input id, seed label, kind) per input.
-CONTRACT: dict[str, tuple[str, list[tuple[str, str, InputKind]]]] = {
-    "get_hold_message_list": (
-        "Get Hold Message List",
-        [
-            ("start_time", "Start Time", InputKind.JINJA),
-            ("end_time", "End Time", InputKind.JINJA),
-            ("sender_column", "Sender Name Column Name", InputKind.COLUMN),
-            ("recipient_column", "Recipient Name Column Name", InputKind.COLUMN),
-            ("subject_column", "Subject Name Column Name", InputKind.COLUMN),
-            ("sender_ip_column", "Sender IP Name Column Name", InputKind.COLUMN),
-            ("held_reason_column", "Held Reason Name Column Name", InputKind.COLUMN),
-            ("is_admin", "Is Admin", InputKind.PARAM),
-            ("limit", "Limit", InputKind.PARAM),
-        ],
-    ),
-    "reject_message": (
-        "Reject Message",
-        [
-            ("message_ids_column", "Message IDs Column Name", InputKind.COLUMN),
-            ("message_column", "Message Column Name", InputKind.COLUMN),
-            ("reason_type_column", "Reason Type Column Name", InputKind.COLUMN),
-            ("notify", "Notify Sender", InputKind.PARAM),
-        ],
-    ),
-    "release_message": (
-        "Release Message",
-        [("message_id_column", "Message ID Column Name", InputKind.COLUMN)],
-    ),
-    "get_message_details": (
-        "Get Message Details",
-        [("message_id_column", "Message ID Column Name", InputKind.COLUMN)],
-    ),
-    "get_ttp_url_logs": (
-        "Get TTP URL Logs",
-        [
-            ("oldest_first", "Oldest First", InputKind.PARAM),
-            ("route", "Route", InputKind.PARAM),
-            ("scan_result", "Scan Result", InputKind.PARAM),
-            ("start_time", "Start Time", InputKind.JINJA),
-            ("end_time", "End Time", InputKind.JINJA),
-            ("page_size", "Page Size", InputKind.JINJA),
-        ],
-    ),
-    "get_ttp_impersonation_logs": (
-        "Get TTP Impersonation Protection Logs",
-        [
-            ("oldest_first", "Oldest First", InputKind.PARAM),
-            ("search_field", "Search Field", InputKind.PARAM),
-            ("query", "Query", InputKind.JINJA),
-            ("start_time", "Start Time", InputKind.JINJA),
-            ("end_time", "End Time", InputKind.JINJA),
-            ("page_size", "Page Size", InputKind.JINJA),
-        ],
-    ),
-    "get_ttp_attachment_logs": (
-        "Get TTP Attachment Protection Logs",
-        [
-            ("oldest_first", "Oldest First", InputKind.PARAM),
-            ("result", "Route", InputKind.PARAM),
-            ("route", "Route direction", InputKind.PARAM),
-            ("start_time", "Start Time", InputKind.JINJA),
-            ("end_time", "End Time", InputKind.JINJA),
-            ("page_size", "Page Size", InputKind.JINJA),
-        ],
-    ),
-    "find_groups": (
-        "Find groups",
-        [
-            ("query", "Query", InputKind.JINJA),
-            ("source", "Source", InputKind.PARAM),
-            ("page_size", "Page Size", InputKind.JINJA),
-        ],
-    ),
-    "get_group_members": (
-        "Get group members",
-        [("query", "Query", InputKind.JINJA), ("group_id", "ID", InputKind.JINJA)],
-    ),
-    "add_group_member": (
-        "Add group member",
-        [("group_id", "ID", InputKind.JINJA), ("email_address", "Email Address", InputKind.JINJA)],
-    ),
-    "create_policy": (
-        "Create Policy",
-        [("policy", "Policy", InputKind.JINJA), ("option", "Option", InputKind.JINJA)],
-    ),
-    "get_policy": ("Get Policy", [("policy_id", "Policy ID", InputKind.JINJA)]),
-}
-BEYOND_SEED_LABELS = {"Notify Sender", "Route direction", "Policy ID"}
-# Filters beyond the seed, appended after the seed's inputs (issue 7).
-EXTRA_INPUTS: dict[str, list[tuple[str, str, InputKind]]] = {
-    "get_hold_message_list": [
-        ("route", "Route", InputKind.PARAM),
-        ("held_group", "Held Group", InputKind.PARAM),
-    ],
-    "get_ttp_impersonation_logs": [
-        ("tagged_malicious", "Tagged Malicious", InputKind.PARAM),
-        ("identifiers", "Identifiers", InputKind.PARAM),
-        ("actions", "Actions", InputKind.PARAM),
-    ],
-}
+
+@dataclass(frozen=True)
+class Row:
+    """One input as a §4 table states it."""
+
+    label: str
+    id: str
+    kind: InputKind
+    required: bool
+    default: str
+    origin: str
+
+
+def section(text: str, number: int) -> str:
+    """The body of `## <number>. ...`, up to the next second-level heading."""
+    match = re.search(rf"^## {number}\. .*?$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"docs/integration-spec.md has no section {number}"
+    return match.group(1)
+
+
+def parse_contract(text: str) -> dict[str, tuple[str, list[Row]]]:
+    """Action id -> (name, inputs) from the headings and first table of each §4.N."""
+    contract: dict[str, tuple[str, list[Row]]] = {}
+    current: list[Row] | None = None
+    for line in section(text, 4).splitlines():
+        heading = ACTION_HEADING.match(line)
+        if heading:
+            current = []
+            contract[heading["id"]] = (heading["name"], current)
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if current is None or len(cells) != 6 or cells[0] in ("Label", "---"):
+            continue
+        label, input_id, kind, required, default, origin = cells
+        current.append(
+            Row(label, input_id.strip("`"), KINDS[kind], required == "yes", default, origin)
+        )
+    return contract
+
+
+TEXT = SPEC.read_text(encoding="utf-8")
+CONTRACT = parse_contract(TEXT)
+# The form's texts (§6), whitespace folded, as one text: the page repeats texts across actions.
+FORM_TEXTS = " ".join(section(TEXT, 6).split())
+
+
+def test_the_spec_states_twelve_actions_each_with_inputs() -> None:
+    assert len(CONTRACT) == 12
+    assert all(rows for _, rows in CONTRACT.values())
 
 
 def test_registry_holds_the_twelve_seed_actions_in_order_then_the_extras() -> None:
@@ -123,33 +80,48 @@ def test_registry_holds_the_twelve_seed_actions_in_order_then_the_extras() -> No
 @pytest.mark.parametrize("action_id", list(CONTRACT))
 def test_inputs_match_the_contract(action_id: str) -> None:
     spec = REGISTRY[action_id]
-    expected = CONTRACT[action_id][1] + EXTRA_INPUTS.get(action_id, [])
+    expected = [(row.id, row.label, row.kind) for row in CONTRACT[action_id][1]]
     assert [(i.id, i.label, i.kind) for i in spec.inputs] == expected
 
 
-@pytest.mark.parametrize("action_id", list(EXTRA_INPUTS))
-def test_extra_inputs_of_seed_actions_say_they_are_beyond_the_seed(action_id: str) -> None:
-    extras = {input_id for input_id, _, _ in EXTRA_INPUTS[action_id]}
-    for item in REGISTRY[action_id].inputs:
-        if item.id in extras:
-            assert item.description.endswith("Beyond the seed."), item.id
+@pytest.mark.parametrize("action_id", list(CONTRACT))
+def test_required_flags_and_defaults_match_the_contract(action_id: str) -> None:
+    for row in CONTRACT[action_id][1]:
+        item = REGISTRY[action_id].input(row.id)
+        assert item.required is row.required, row.id
+        if row.default.startswith("`"):
+            assert (item.default, item.empty_means) == (row.default.strip("`"), None), row.id
+        elif row.default.startswith("empty means "):
+            assert (item.default, item.empty_means) == (None, row.default[12:]), row.id
+        else:
+            assert row.default == "—", f"{row.id}: unreadable default {row.default!r}"
+            assert (item.default, item.empty_means) == (None, None), row.id
 
 
 @pytest.mark.parametrize("action_id", list(CONTRACT))
-def test_names_labels_and_descriptions_come_from_the_seed(action_id: str) -> None:
-    seed = " ".join(SEED.read_text(encoding="utf-8").split())
+def test_inputs_of_our_own_say_they_are_beyond_the_seed(action_id: str) -> None:
+    if action_id == "get_policy":  # the page has no section for it: all its text is ours
+        return
+    for row in CONTRACT[action_id][1]:
+        if row.origin == "ours":
+            assert REGISTRY[action_id].input(row.id).description.endswith("Beyond the seed.")
+
+
+@pytest.mark.parametrize("action_id", list(CONTRACT))
+def test_names_labels_and_descriptions_come_from_the_page(action_id: str) -> None:
     spec = REGISTRY[action_id]
-    assert spec.name in seed
-    if action_id != "get_policy":  # the seed has no section for Get Policy, only its name
-        assert spec.description in seed
-    extras = {input_id for input_id, _, _ in EXTRA_INPUTS.get(action_id, [])}
-    for item in spec.inputs:
-        if item.label in BEYOND_SEED_LABELS or item.id in extras:
+    assert f"#### {spec.name}" in section(TEXT, 6)
+    if action_id == "get_policy":  # the page has no section for Get Policy, only its name
+        return
+    assert spec.description in FORM_TEXTS
+    for row in CONTRACT[action_id][1]:
+        if row.origin == "ours":
             continue
-        assert item.label in seed
-        # The seed's description text, modulo the markdown links some of its tables carry.
+        item = spec.input(row.id)
+        assert f"{item.label}:" in FORM_TEXTS or f"{item.label}," in FORM_TEXTS
+        # The first words of the page's help text (its "Jinja-template" wording varies).
         words = item.description.replace("Jinja-template", "").split()[:6]
-        assert " ".join(words[1:5]) in seed.replace("[Jinja-template](doc:jinja-template)", "")
+        assert " ".join(words[1:5]) in FORM_TEXTS, row.id
 
 
 def test_state_changing_actions_are_declared_mutating() -> None:

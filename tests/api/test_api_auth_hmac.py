@@ -1,4 +1,4 @@
-"""API 1.0 HMAC signing (mimecast-api.md §2), tested without a network."""
+"""API 1.0 HMAC signing (docs/mimecast-api.md §2), tested without a network."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API 2.0 OAuth client credentials (mimecast-api.md §3): caching, refresh, 401, concurrency."""
+"""API 2.0 OAuth client credentials (docs/mimecast-api.md §3): caching, refresh, 401, racing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The meta/data/fail envelope (mimecast-api.md §1) and `raise_for_failures`."""
+"""The meta/data/fail envelope (docs/mimecast-api.md §1) and `raise_for_failures`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""HTTP statuses and httpx exceptions become typed errors naming the path (mimecast-api.md §6)."""
+"""Statuses (docs/mimecast-api.md §6) and httpx exceptions become typed errors with the path."""
 
 from __future__ import annotations
 

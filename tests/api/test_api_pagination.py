@@ -1,4 +1,4 @@
-"""Body-token pagination (mimecast-api.md §1 and §8 quirks 1-5)."""
+"""Body-token pagination (docs/mimecast-api.md §1 and §8 quirks 1-5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Region table and base URL override (devo-soar-mimecast.md §1, mimecast-api.md §3-4)."""
+"""Region table and base URL override (docs/integration-spec.md §1, docs/mimecast-api.md §3-4)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 def signed_headers(conn: dict[str, str], path: str, secret_key: str) -> dict[str, str]:
-    """Headers signed by hand with the documented algorithm (mimecast-api.md §2)."""
+    """Headers signed by hand with the documented algorithm (docs/mimecast-api.md §2)."""
     date = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S UTC")
     request_id = str(uuid.uuid4())
     data = f"{date}:{request_id}:{path}:{conn['application_key']}".encode()

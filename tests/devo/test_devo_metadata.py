@@ -12,7 +12,7 @@ from mimecast_soar.actions import ACTIONS
 
 pytestmark = pytest.mark.lhub
 
-# devo-soar-mimecast.md §4: every action's seed name and every input's id, kind and seed label.
+# docs/integration-spec.md §4: every action's seed name and every input's id, kind and seed label.
 EXPECTED: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "get_hold_message_list": (
         "Get Hold Message List",

@@ -1,4 +1,4 @@
-"""Every registered action has simulator scenarios in this folder (style.md habit 8).
+"""Every registered action has simulator scenarios in this folder (a rule of the project).
 
 `SCENARIOS` names, per action id, the tests that run it over loopback HTTP. The checks below fail
 when an action is added to the registry without scenarios, or when a named test is renamed,

@@ -1,7 +1,7 @@
 """Inputs and output shapes that several actions share, declared once.
 
 The texts of Start Time, End Time, Oldest First and Page Size are the seed's. The helpers turn a
-Mimecast response or a paginated pull into the output rows of devo-soar-mimecast.md §3.
+Mimecast response or a paginated pull into the output rows of docs/integration-spec.md §3.
 """
 
 from __future__ import annotations

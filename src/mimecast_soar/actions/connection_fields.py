@@ -1,4 +1,4 @@
-"""The connection's fields, as the seed labels them and as devo-soar-mimecast.md §1 decides.
+"""The connection's fields, as the seed labels them and as docs/integration-spec.md §1 decides.
 
 Label, Reference Values, Verify SSL and Remote Agent are the platform's own fields; the rest are
 declared by the integration (the ids are the platform SDK's `ConnectionParam` ids).

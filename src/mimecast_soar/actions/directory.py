@@ -2,7 +2,7 @@
 
 Mimecast pages: find-groups, get-group-members, add-group-member under
 .../endpoint-reference/directory/, and remove-group-member
-(https://www.mimecast.com/de/developer/documentation/remove-group-member/); mimecast-api.md
+(https://www.mimecast.com/de/developer/documentation/remove-group-member/); docs/mimecast-api.md
 §7.8–7.10. Records are wrapped one level down (`data[0].folders`, `data[0].groupMembers`); a
 group's name is its `description`. Remove group member, beyond the seed, undoes Add group member
 with the same inputs.

@@ -2,7 +2,7 @@
 
 Mimecast page: message-finder/search
 (https://integrations.mimecast.com/documentation/endpoint-reference/message-finder-formerly-tracking/search);
-facts in mimecast-api.md §7.4. A TTP log names the email by its Internet Message-ID
+facts in docs/mimecast-api.md §7.4. A TTP log names the email by its Internet Message-ID
 (`messageId`), while Get Message Details, Release Message and Reject Message need Mimecast's id:
 each tracked email of the answer (`data[0].trackedEmails`) carries that `id`. Mimecast searches
 either by `messageId` or by the `advancedTrackAndTraceOptions` (from, to, subject, senderIP),

@@ -2,7 +2,8 @@
 
 Mimecast pages: hold-reject and hold-release under
 https://integrations.mimecast.com/documentation/endpoint-reference/message-queues/ (facts in
-mimecast-api.md §7.2–7.3). Both change state and report per-id failures in `fail[]` with HTTP 200.
+docs/mimecast-api.md §7.2–7.3). Both change state and report per-id failures in `fail[]`
+with HTTP 200.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Mimecast pages: get-hold-message-list under
 https://integrations.mimecast.com/documentation/endpoint-reference/message-queues/ (facts in
-mimecast-api.md §7.1). Held records are flat in `data[]`. Beyond the seed: the list's `filterBy`
+docs/mimecast-api.md §7.1). Records are flat in `data[]`. Beyond the seed: the list's `filterBy`
 (route, held group) and get-hold-summary-list (`"data": []`, one `{policyInfo, numberOfItems}`
 per policy).
 """
@@ -27,7 +27,7 @@ from mimecast_soar.actions.spec import (
 from mimecast_soar.actions.values import as_text, format_mimecast_time
 
 HOLD_PAGE_SIZE = 500
-# `filterBy` values as the German copy of the hold-list page lists them (mimecast-api.md §7.1).
+# `filterBy` values as the German copy of the hold-list page lists them (docs/mimecast-api.md §7.1).
 HOLD_ROUTES = ("all", "inbound", "outbound", "internal", "external")
 HELD_GROUPS = ("administrator", "moderator", "user", "cluster")
 

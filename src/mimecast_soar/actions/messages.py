@@ -2,7 +2,7 @@
 
 Mimecast page: message-finder/get-message-info
 (https://integrations.mimecast.com/documentation/endpoint-reference/message-finder-formerly-tracking/get-message-info);
-facts in mimecast-api.md §7.4.
+facts in docs/mimecast-api.md §7.4.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Blocked-sender policies: Create Policy, Get Policy and Delete Policy.
 
 Mimecast pages: blocked-sender-policy/create-policy and get-policy under
-.../endpoint-reference/policies/ (mimecast-api.md §7.11–7.12); delete-policy takes
+.../endpoint-reference/policies/ (docs/mimecast-api.md §7.11–7.12); delete-policy takes
 `{"data": [{"id"}]}` and answers an unknown id with `meta.status` 404 and an empty `fail[]`
-(Rapid7's captured response, mimecast-api.md §1), which the raw row reports as an error.
+(Rapid7's captured response, docs/mimecast-api.md §1), which the raw row reports as an error.
 The policy may be given in the older flat form (`fromType`, `toType`, ...) or the current nested
 form (`from: {type, ...}`).
 """

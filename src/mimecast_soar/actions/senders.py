@@ -1,6 +1,6 @@
 """Permit or Block Sender: a managed-sender entry for one sender and one recipient.
 
-Mimecast endpoint POST /api/managedsender/permit-or-block-sender (mimecast-api.md §11; the
+Mimecast endpoint POST /api/managedsender/permit-or-block-sender (docs/mimecast-api.md §11; the
 fields as splunk-soar-connectors/mimecast and demisto/content MimecastV2 send and read them):
 `data[0]` = {sender, to, action: permit|block}; the answer's `data[0]` is the entry
 {id, sender, to, type}. A bad address comes back in `fail[]` with HTTP 200.

@@ -32,7 +32,7 @@ class InputKind(StrEnum):
 
 
 class OutputShape(StrEnum):
-    """The three output forms of devo-soar-mimecast.md §3."""
+    """The three output forms of docs/integration-spec.md §3."""
 
     SINGLE = "single"  # one row: {"has_error", "error", "result": payload}
     RECORDS = "records"  # one row per record, fields merged; `noResults` when there are none

@@ -2,7 +2,7 @@
 
 Mimecast pages: get-ttp-url-logs, get-ttp-impersonation-protect-logs and
 get-ttp-attachment-protection-logs under .../endpoint-reference/logs-and-statistics/
-(mimecast-api.md §7.5–7.7). Records are wrapped one level down (`data[0].clickLogs`,
+(docs/mimecast-api.md §7.5–7.7). Records are wrapped one level down (`data[0].clickLogs`,
 `data[0].impersonationLogs`, `data[0].attachmentLogs`); the window keys are `from`/`to`.
 Beyond the seed: the impersonation filters `taggedMalicious`, `identifiers` and `actions`
 (§7.6), and Decode URL, POST /api/ttp/url/decode-url with `data[0].url`, answered with
@@ -131,12 +131,12 @@ GET_TTP_URL_LOGS = _logs_action(
 )
 
 SEARCH_FIELDS = ("senderAddress", "recipientAddress", "subject", "definition", "all")
-# The seed's `definition` is the API's `policy` search field (mimecast-api.md §7.6).
+# The seed's `definition` is the API's `policy` search field (docs/mimecast-api.md §7.6).
 _SEARCH_FIELD_WIRE = {"definition": "policy"}
 
 
 # Identifiers as the impersonation page documents them, then those seen in its responses
-# (mimecast-api.md §7.6).
+# (docs/mimecast-api.md §7.6).
 IDENTIFIERS = (
     "newly_observed_domain",
     "internal_user_name",
@@ -264,7 +264,8 @@ GET_TTP_ATTACHMENT_LOGS = _logs_action(
     path="/api/ttp/attachment/get-logs",
     records_key="attachmentLogs",
     filters=(
-        # The seed labels this input "Route" but it filters by the scan result (§4 of the spec).
+        # The seed labels this input "Route" but it filters by the scan result
+        # (docs/integration-spec.md §4.7).
         _select(
             "result",
             "Route",

@@ -1,7 +1,7 @@
 """Parsing and validating the values of action inputs: times, booleans, integers, addresses.
 
 Every parser raises `InvalidInputError` with a sentence that says what is wrong and what is
-allowed, naming the input by its label. Times follow devo-soar-mimecast.md §2: the Mimecast form
+allowed, naming the input by its label. Times follow docs/integration-spec.md §2: the Mimecast form
 `2011-12-03T10:15:30+0000`, ISO 8601 with `Z` or `±HH:MM`, a date alone, epoch seconds or
 milliseconds; they are sent to Mimecast as `YYYY-MM-DDTHH:MM:SS+0000` in UTC.
 """

@@ -1,7 +1,7 @@
 """API 1.0 request signing (HMAC-SHA1), as an `httpx.Auth`.
 
 Documented at https://integrations.mimecast.com/documentation/api-overview/authorization/
-(mimecast-api.md §2). Every request carries:
+(docs/mimecast-api.md §2). Every request carries:
 
 - ``x-mc-app-id``: the application id;
 - ``x-mc-date``: the UTC date, RFC 1123 style with ``UTC`` (``Tue, 24 Nov 2015 12:50:11 UTC``);

@@ -1,4 +1,4 @@
-"""API 2.0 authentication: OAuth 2 client credentials, as an `httpx.Auth` (mimecast-api.md §3).
+"""API 2.0 authentication: OAuth 2 client credentials, as an `httpx.Auth` (docs/mimecast-api.md §3).
 
 The token comes from ``POST {base}/oauth/token`` with the form fields ``client_id``,
 ``client_secret`` and ``grant_type=client_credentials``; the answer is

@@ -2,7 +2,7 @@
 
 API 1.0 (HMAC signing, regional hosts) needs four values: the application id and key identify the
 registered application, the access key and secret key are a user's "binding". API 2.0 (OAuth 2
-client credentials) needs a client id and a client secret. See mimecast-api.md §2 and §3.
+client credentials) needs a client id and a client secret. See docs/mimecast-api.md §2 and §3.
 
 The classes only hold values; signing lives in `auth_hmac`, token handling in `auth_oauth`.
 Plain strings given for a secret field are wrapped in `Secret` on construction, so a caller that

@@ -1,4 +1,4 @@
-"""The request/response envelope shared by every Mimecast endpoint (mimecast-api.md §1).
+"""The request/response envelope shared by every Mimecast endpoint (docs/mimecast-api.md §1).
 
 Request: ``{"meta": {...}, "data": [...]}`` (``meta`` only when given). Response:
 ``{"meta": {"status": 200, "pagination": {...}}, "data": [...], "fail": [...]}`` where HTTP 200

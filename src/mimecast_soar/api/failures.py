@@ -1,7 +1,7 @@
 """Turning HTTP statuses and httpx exceptions into the typed errors of `mimecast_soar.errors`.
 
 HTTP codes follow https://www.mimecast.com/tech-connect/documentation/api-overview/response-code/
-(mimecast-api.md §6): 401 credentials/signature, 403 permission, 404 unknown path or resource,
+(docs/mimecast-api.md §6): 401 credentials/signature, 403 permission, 404 unknown path or resource,
 418 expired API 1.0 binding, 429 quota exceeded (the function did not run; wait
 ``X-RateLimit-Reset`` milliseconds), 5xx platform errors. Mimecast's own code and message are
 taken from the body when it has them: ``fail[0].errors[0]`` in the envelope, ``detail`` in API

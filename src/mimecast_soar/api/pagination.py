@@ -2,8 +2,9 @@
 
 Mimecast pages through ``meta.pagination`` in the JSON body: the request asks with
 ``{"pageSize": n, "pageToken": t}`` and the response offers ``next`` when more pages exist
-(https://integrations.mimecast.com/documentation/api-overview/api-concepts, mimecast-api.md §1).
-Rules kept here (mimecast-api.md §8, quirks 1-5):
+(https://integrations.mimecast.com/documentation/api-overview/api-concepts;
+docs/mimecast-api.md §1).
+Rules kept here (docs/mimecast-api.md §8, quirks 1-5):
 
 - the same ``data`` is sent again on every page (the token also encodes the filters, but
   repeating them works everywhere);

@@ -3,7 +3,8 @@
 Mimecast counts calls per user (API 1.0) or per application (API 2.0) and answers 429 when the
 quota is used up, with ``X-RateLimit-Reset`` = milliseconds until at least one call is returned to
 the quota; every response also carries ``X-RateLimit-Remaining``
-(https://integrations.mimecast.com/documentation/api-overview/rate-limiting/, mimecast-api.md §5).
+(https://integrations.mimecast.com/documentation/api-overview/rate-limiting/;
+docs/mimecast-api.md §5).
 A 429 means the call was not carried out, so sending a call a little early risks nothing but a
 429 for that call, which is retried like any other.
 

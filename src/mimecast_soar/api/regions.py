@@ -1,8 +1,8 @@
 """Which host a connection talks to: region tables for API 1.0 and API 2.0, and base URL overrides.
 
-API 1.0 hosts are `https://{region}-api.mimecast.com` (mimecast-api.md §4). The offshore region
+API 1.0 hosts are `https://{region}-api.mimecast.com` (docs/mimecast-api.md §4). The offshore region
 is spelled `je` by most clients and `jer` by one guide; both select `je`. API 2.0 has a global host
-with automatic failover and two pinned hosts added in June 2025 (mimecast-api.md §3, [gw]).
+with automatic failover and two pinned hosts added in June 2025 (docs/mimecast-api.md §3, [gw]).
 A `base_url` override (API gateway, proxy, the simulator) replaces the region's host for either
 version.
 """

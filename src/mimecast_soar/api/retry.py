@@ -1,7 +1,7 @@
 """Retry policy and the retry loop of one logical Mimecast call.
 
 Safety comes from the caller's `mutating` flag, not from the HTTP method (every Mimecast call is
-a POST; architecture.md "Key decisions"):
+a POST; docs/architecture.md §3):
 
 - every call retries a 429 (Mimecast guarantees the function did not run,
   https://integrations.mimecast.com/documentation/api-overview/rate-limiting/) and a failure to

@@ -36,7 +36,7 @@ from mimecast_soar.devo.codegen import MODULE_NAME, REQUIRED_PYTHON, render_modu
 from mimecast_soar.errors import ConfigurationError
 
 PACKAGE = "mimecast-soar"
-#: The platform SDK the wheels are resolved with (devo-runtime-contract.md).
+#: The platform SDK the wheels are resolved with (docs/devo-runtime-contract.md §5).
 SDK_REQUIREMENT = "lhub-integ==1.0.14"
 
 Runner = Callable[[Sequence[str]], None]

@@ -1,7 +1,7 @@
 """Generating the bundle module: Python source that declares every action spec to the SDK.
 
-The SDK learns an action from a function's signature and docstring (devo-runtime-contract.md,
-"Declaring"), so the module is generated as plain source rather than built at run time: each
+The SDK learns an action from a function's signature and docstring (docs/devo-runtime-contract.md
+§1), so the module is generated as plain source rather than built at run time: each
 action is an explicit `@action("Seed Name")` function named by the action id, Column inputs as
 plain arguments and Jinja inputs annotated `JinjaTemplatedStr`, with `:param`, `:label` and
 `:optional` tags from the spec. Parameters are `ActionParam`s, the integration's connection fields

@@ -1,6 +1,6 @@
 """`mimecast-soar devo exec ACTION`: an action run natively from the platform's variables and files.
 
-Same contract as the SDK's shim (devo-runtime-contract.md): the same environment variables, the
+The SDK shim's contract (docs/devo-runtime-contract.md §2): the same environment variables, the
 same part-file input folder, the same result lines correlated by `original_lhub_id`. It runs on
 our runtime (`runtime.session.run_to_sink`, the `TableRunner`), which repairs the shim's defects:
 

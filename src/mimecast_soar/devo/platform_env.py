@@ -1,6 +1,6 @@
 """Reading the platform's environment: connection fields, inputs, the batch window and run settings.
 
-Devo SOAR (devo-runtime-contract.md, "Running") hands an action everything through environment
+Devo SOAR (docs/devo-runtime-contract.md §2) hands an action everything through environment
 variables: connection fields and action parameters by their id, each row argument `x` as `___x`
 (the column name of a Column input, the template text of a Jinja input), and its own variables
 prefixed `__`. Both platform entries read them here: the generated bundle (under the SDK's shim)

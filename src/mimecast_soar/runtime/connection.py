@@ -1,6 +1,6 @@
 """The connection: credentials, where to reach Mimecast, TLS and proxy settings, reference values.
 
-A connection file (architecture.md, "Connection file") is TOML or JSON: one flat connection, or
+A connection file (docs/architecture.md §5) is TOML or JSON: one flat connection, or
 several under `connections` keyed by label. Keys:
 
     label, region, base_url, application_id, application_key, access_key, secret_key,

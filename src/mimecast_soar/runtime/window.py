@@ -1,7 +1,7 @@
 """The batch window: the default Start Time and End Time of the actions that read logs.
 
-Each end of the window comes from the first source that gives it (devo-runtime-contract.md, defect
-5, which we repair instead of falling back to 1970):
+Each end of the window comes from the first source to give it (docs/devo-runtime-contract.md §4,
+defect 5, which we repair instead of falling back to 1970):
 
 1. an explicit text (`--batch-start` / `--batch-end`), in any form `parse_time` accepts;
 2. the platform's variables `__execution_start_time_ms` / `__execution_end_time_ms` (epoch ms);

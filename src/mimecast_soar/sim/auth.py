@@ -7,7 +7,7 @@ and `x-mc-req-id` sent as headers. Failures are HTTP 401 `err_xdk_invalid_signat
 binding is HTTP 418 `err_xdk_binding_expired` [codes]. The signature is computed here from the
 documented algorithm, independently of the client in `mimecast_soar.api`.
 API 2.0: `Authorization: Bearer <token>` from `POST /oauth/token` (client credentials), valid for
-`token_ttl_seconds` (1799 in captured responses, mimecast-api.md section 3).
+`token_ttl_seconds` (1799 in captured responses, docs/mimecast-api.md §3).
 """
 
 from __future__ import annotations

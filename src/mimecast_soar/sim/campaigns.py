@@ -1,7 +1,7 @@
 """Campaigns: the messages behind the most recent TTP log entries, so a triage chain connects.
 
 A TTP URL click log and an impersonation log name the Internet Message-ID of the email they came
-from (`messageId`, mimecast-api.md §7.5–7.6); message-finder/search finds tracked emails by it
+from (`messageId`, docs/mimecast-api.md §7.5–7.6); message-finder/search finds tracked emails by it
 (§7.4). Generated logs and generated messages are otherwise unrelated, so this module rewrites a
 few generated messages to be those emails:
 

@@ -2,7 +2,7 @@
 
 Credentials left empty are derived from the seed, so two simulators with the same seed accept
 the same keys and a test can compute them without asking the server. The API 1.0 secret key is
-base64 text (Mimecast hands it out that way, mimecast-api.md section 2).
+base64 text (Mimecast hands it out that way, docs/mimecast-api.md §2).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Held messages carry reasons, reasonCode, policyInfo and upper-case routes as in
 [hold-list] https://integrations.mimecast.com/documentation/endpoint-reference/message-queues/get-hold-message-list/;
 tracked messages follow [mf-search] https://integrations.mimecast.com/documentation/endpoint-reference/message-finder-formerly-tracking/search;
-groups and members follow [find-groups] and [members] (mimecast-api.md 7.8-7.9).
+groups and members follow [find-groups] and [members] (docs/mimecast-api.md §7.8-7.9).
 Everything is rebuilt from the seed on reset; nothing is read from the environment.
 """
 

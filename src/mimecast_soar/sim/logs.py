@@ -3,7 +3,7 @@
 Records are ordered by time: 60% spread over days 7..1 before the anchor, 40% in the last 24
 hours, each in its own time slot (so the order holds and a time window maps to an index range by
 binary search). Filterable attributes come from one 64-bit hash per record, so filtering a page
-never builds records it drops. Shapes follow mimecast-api.md 7.5-7.7:
+never builds records it drops. Shapes follow docs/mimecast-api.md §7.5-7.7:
 [ttp-url] https://www.mimecast.com/tech-connect/documentation/endpoint-reference/logs-and-statistics/get-ttp-url-logs/
 [ttp-ip] https://integrations.mimecast.com/documentation/endpoint-reference/logs-and-statistics/get-ttp-impersonation-protect-logs
 [ttp-ap] https://integrations.mimecast.com/documentation/endpoint-reference/logs-and-statistics/get-ttp-attachment-protection-logs

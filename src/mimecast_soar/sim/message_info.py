@@ -1,7 +1,8 @@
 """The get-message-info object for any known message (held or delivered).
 
 Shape per [mf-info] https://integrations.mimecast.com/documentation/endpoint-reference/message-finder-formerly-tracking/get-message-info
-and the example in the Devo doc (seed file): status, recipientInfo {messageInfo, recipientMetaInfo},
+and the example on the Devo page (docs/integration-spec.md §4.4): status,
+recipientInfo {messageInfo, recipientMetaInfo},
 deliveredMessage keyed by recipient address, retentionInfo and spamInfo.
 """
 

@@ -2,7 +2,7 @@
 
 Per [bs-create] https://integrations.mimecast.com/documentation/endpoint-reference/policies/blocked-sender-policy/create-policy
 (older flat form: https://www.mimecast.com/developer/documentation/create-blocked-sender-policy/)
-and mimecast-api.md 7.11: the response `policy` carries `from`/`to` objects AND `fromType`,
+and docs/mimecast-api.md §7.11: the response `policy` carries `from`/`to` objects AND `fromType`,
 `fromValue`, `toType`, `toValue`, with server defaults for dates, eternity, override, enabled...
 """
 

@@ -3,7 +3,7 @@
 Nothing here keeps state. A record is rebuilt from `(seed, stream, index)` whenever it is asked
 for, which is what lets a log feed of a million records page in O(page) memory. Secure ids imitate
 Mimecast's opaque ids (long URL-safe base64 text starting with `eNo`; impersonation log ids start
-with `MTOKEN:eNq`), see mimecast-api.md section 1.
+with `MTOKEN:eNq`), see docs/mimecast-api.md §1.
 """
 
 from __future__ import annotations

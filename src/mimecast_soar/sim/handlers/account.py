@@ -3,7 +3,7 @@
 [authn] https://www.mimecast.com/tech-connect/documentation/api-overview/authentication-and-authorization/
 discover-authentication needs only the x-mc-app-id/date/req-id headers; login takes
 `Authorization: Basic-Cloud base64(email:password)` and returns the binding's access and secret
-keys (mimecast-api.md section 2). The response field naming the region is not captured in our
+keys (docs/mimecast-api.md §2). The response field naming the region is not captured in our
 sources; the simulator answers `region: {"code", "api"}` with its own base URL.
 """
 

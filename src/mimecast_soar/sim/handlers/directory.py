@@ -4,7 +4,7 @@
 [members] https://integrations.mimecast.com/documentation/endpoint-reference/directory/get-group-members
 [remove-member] https://www.mimecast.com/de/developer/documentation/remove-group-member/
 Duplicate adds fail with `err_folder_group_member_already_exists`, removing a non-member with
-`err_folder_email_address_not_found`, both HTTP 200 with `data: []` (mimecast-api.md 7.10).
+`err_folder_email_address_not_found`, both HTTP 200 with `data: []` (docs/mimecast-api.md §7.10).
 """
 
 from __future__ import annotations

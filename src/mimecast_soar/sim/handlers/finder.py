@@ -47,7 +47,7 @@ def _resolve(item: JsonDict, now: datetime) -> JsonDict:
             field="messageId",
         )
     if criteria and message_id not in (None, ""):
-        # Mimecast searches by one or the other (mimecast-api.md §7.4): never both.
+        # Mimecast searches by one or the other (docs/mimecast-api.md §7.4): never both.
         raise ItemError(
             "err_validation_invalid_value",
             "Give either messageId or advancedTrackAndTraceOptions, not both",

@@ -3,7 +3,7 @@
 [bs-create] https://integrations.mimecast.com/documentation/endpoint-reference/policies/blocked-sender-policy/create-policy
 [bs-get] https://integrations.mimecast.com/documentation/endpoint-reference/policies/blocked-sender-policy/get-policy/
 Deleting an unknown policy answers HTTP 200, `meta.status` 404 and empty `fail[]`, as Rapid7's
-captured response shows (mimecast-api.md section 1). Managed senders per mimecast-api.md 11.
+captured response shows (docs/mimecast-api.md §1). Managed senders per docs/mimecast-api.md §11.
 """
 
 from __future__ import annotations
