@@ -117,6 +117,10 @@ class HostileServer:
                     break
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # the client hung up: that is its right
+        except asyncio.CancelledError:
+            # `aclose` cancels handlers it owns; ending normally keeps asyncio's stream callback
+            # (which asks a finished handler for its exception) from logging the cancellation.
+            pass
         finally:
             self._handlers.discard(task)
             writer.close()

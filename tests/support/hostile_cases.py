@@ -125,6 +125,8 @@ class Observation:
     bystander_requests: int = 0
     seconds: float = 0.0
     peak_rss_bytes: int | None = None
+    #: What the next call on the same server got (`observe_then_next`), if one was made.
+    next_call: Observation | None = None
     error: MimecastError | None = None
 
     def client_error(self) -> bool:
@@ -143,7 +145,15 @@ class Observation:
             seen += f", {self.bystander_requests} request(s) reached the redirect target"
         if self.peak_rss_bytes is not None:
             seen += f", child peak RSS {self.peak_rss_bytes / MIB:.0f} MiB"
-        return f"{what} ({seen}, {self.seconds:.1f} s)"
+        text = f"{what} ({seen}, {self.seconds:.1f} s)"
+        if self.next_call is not None:
+            got = self.next_call.data if self.next_call.error_type is None else None
+            fresh = len(set(self.connection_of)) == len(self.connection_of)
+            text += (
+                f"; the next call got {json.dumps(got) if got else self.next_call.error_type} "
+                f"on {'a new' if fresh else 'the same'} connection"
+            )
+        return text
 
 
 def settings(url: str, **options: Any) -> ClientSettings:
@@ -154,15 +164,19 @@ def settings(url: str, **options: Any) -> ClientSettings:
 
 async def call_once(url: str, *, mutating: bool, options: dict[str, Any]) -> Observation:
     """One `MimecastClient.call` of `PATH` on `url`; the answer or the typed error."""
-    seen = Observation()
     async with MimecastClient(settings(url, **options)) as client:
-        try:
-            response = await client.call(PATH, [], mutating=mutating)
-        except MimecastError as exc:
-            seen.error, seen.error_type, seen.message = exc, type(exc).__name__, str(exc)
-            seen.outcome_unknown = exc.outcome_unknown
-        else:
-            seen.data = response.data
+        return await _call(client, mutating=mutating)
+
+
+async def _call(client: MimecastClient, *, mutating: bool) -> Observation:
+    seen = Observation()
+    try:
+        response = await client.call(PATH, [], mutating=mutating)
+    except MimecastError as exc:
+        seen.error, seen.error_type, seen.message = exc, type(exc).__name__, str(exc)
+        seen.outcome_unknown = exc.outcome_unknown
+    else:
+        seen.data = response.data
     return seen
 
 
@@ -213,6 +227,27 @@ async def observe(
     return seen
 
 
+async def observe_then_next(
+    script: Script, *, mutating: bool, options: dict[str, Any] | None = None
+) -> Observation:
+    """A call against `script`, then a read call on the same client and server (keep-alive).
+
+    The returned observation counts both calls' requests and connections; `next_call` holds
+    the second call's outcome. A client that kept the first connection would read whatever the
+    first answer left behind as the second call's answer.
+    """
+    options = dict(options or {})
+    async with HostileServer(script) as server:
+        started = time.monotonic()
+        async with MimecastClient(settings(server.url, **options)) as client:
+            seen = await _call(client, mutating=mutating)
+            seen.next_call = await _call(client, mutating=False)
+        seen.seconds = time.monotonic() - started
+        seen.requests, seen.connections = server.requests, server.connections
+        seen.connection_of = list(server.connection_of)
+    return seen
+
+
 async def observe_redirect(status: int, *, mutating: bool) -> Observation:
     """A `status` redirect whose ``Location`` is a second, innocent server on loopback."""
     async with HostileServer(send(answer(envelope("Bystander")))) as bystander:
@@ -251,6 +286,7 @@ __all__ = [
     "gzip_bomb",
     "observe",
     "observe_redirect",
+    "observe_then_next",
     "send",
     "stall_after",
 ]
