@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from tests.support.hostile import HostileServer, Script, send, stall_after
 
 from mimecast_soar.api import Api1Credentials, ClientSettings, MimecastClient, RetryPolicy
