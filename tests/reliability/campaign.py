@@ -1,12 +1,15 @@
 """The whole reliability campaign (`make reliability`): writes docs/reliability.md.
 
     python -m tests.reliability.campaign [--output docs/reliability.md] [--skip-pytest]
+    python -m tests.reliability.hostile_section    # the hostile server section alone, printed
 
 1. Every scenario of the fault matrix (`matrix.SCENARIOS`) with the production retry policy:
    the read pulls 2,000 URL log records in pages of 100 for each of 4 input rows; the release
    table has 500 rows.
 2. The load run: 10,000 rows, 4% HTTP 503 and 1% dropped connections, a quota that throttles.
-3. The reliability tests in full (``MIMECAST_RELIABILITY=full``): crash safety with real
+3. The hostile server (`hostile_section`): framing a lax parser would take, interim and
+   redirect statuses, decompression bombs, stalls, oversized headers, against a raw socket.
+4. The reliability tests in full (``MIMECAST_RELIABILITY=full``): crash safety with real
    processes, the property tests with more examples, abuse, TLS, SOCKS5, the slow matrix tests.
 
 The report has the date, commit and machine in its header; the command exits 1 when any
@@ -16,6 +19,7 @@ promise was broken, after writing the report.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import platform
 import subprocess
@@ -26,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.reliability.harness import Outcome, read_config, release_config, run_scenario
+from tests.reliability.hostile_section import HostileResult, report_lines, run_cases
 from tests.reliability.load import LoadResult, load_problems, run_load
 from tests.reliability.matrix import SCENARIOS
 
@@ -79,6 +84,14 @@ def _load(rows: int) -> tuple[LoadResult, list[str]]:
     return result, problems
 
 
+def _hostile() -> list[HostileResult]:
+    results = asyncio.run(run_cases())
+    for r in results:
+        status = "ok" if not r.problems else "BROKEN: " + "; ".join(r.problems)
+        print(f"hostile: {r.case.name:35} {status}", flush=True)
+    return results
+
+
 def _pytest() -> tuple[int, str, float]:
     started = time.monotonic()
     done = subprocess.run(
@@ -111,6 +124,7 @@ def _expectation(outcome: Outcome) -> str:
 def _report(
     outcomes: list[Outcome],
     load: tuple[LoadResult, list[str]],
+    hostile: list[HostileResult],
     tests: tuple[int, str, float] | None,
     seconds: float,
 ) -> str:
@@ -174,6 +188,7 @@ def _report(
         f"{result.rss_growth_bytes / 2**20:.1f} | {result.seconds:.1f} | "
         f"{'kept' if not problems else '**BROKEN**: ' + '; '.join(problems)} |",
     ]
+    lines += ["", *report_lines(hostile)]
     lines += ["", "## Reliability tests in full", ""]
     if tests is None:
         lines.append("Skipped (`--skip-pytest`).")
@@ -197,11 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     outcomes = _matrix()
     load = _load(args.load_rows)
+    hostile = _hostile()
     tests = None if args.skip_pytest else _pytest()
-    report = _report(outcomes, load, tests, time.monotonic() - started)
+    report = _report(outcomes, load, hostile, tests, time.monotonic() - started)
     Path(args.output).write_text(report, encoding="utf-8")
     print(f"wrote {args.output}")
     failed = any(not o.ok for o in outcomes) or bool(load[1]) or bool(tests and tests[0])
+    failed = failed or any(r.problems for r in hostile)
     return 1 if failed else 0
 
 
