@@ -161,7 +161,7 @@ async def test_ratelimit_remaining_zero_pauses_the_next_call(
 @pytest.mark.anyio
 async def test_rate_gate_holds_all_waiters_until_reopening(clock: FakeClock) -> None:
     gate = RateGate(clock=clock, sleep=clock.sleep)
-    gate.release(await gate.acquire(), ok=True)
+    gate.release(await gate.acquire())
     assert clock.sleeps == []
     gate.close_for(3.0)
     gate.close_for(1.0)  # never shortens
@@ -170,7 +170,7 @@ async def test_rate_gate_holds_all_waiters_until_reopening(clock: FakeClock) -> 
     async def waiter() -> None:
         ticket = await gate.acquire()
         woke.append(clock())
-        gate.release(ticket, ok=True)
+        gate.release(ticket)
 
     start = clock()
     async with anyio.create_task_group() as group:

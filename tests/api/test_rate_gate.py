@@ -1,10 +1,9 @@
-"""The shared rate gate: budget from the rate-limit headers, refill batches, learned lead and size.
+"""The shared rate gate: Mimecast's documented quota semantics, on a virtual clock.
 
-Timing runs on `VirtualClock`, a discrete-event clock: `sleep` parks the task, and time jumps to
-the earliest wake-up only once every other task is blocked, so concurrent sleepers wake in time
-order (the shared `FakeClock` advances on whichever sleeper runs first). The end-to-end tests run
-the client against a quota server on that clock: counting each call after a latency, as the
-simulator and (after the network) Mimecast do.
+`VirtualClock` is a discrete-event clock: `sleep` parks the task, and time jumps to the earliest
+wake-up only once every other task is blocked, so concurrent sleepers wake in time order. Calls
+go through the real `RetryLoop` with an attempt that reports to the gate as the client does
+(`observe` on every answer, `observe_rate_limited` on a 429), so no HTTP stack is involved.
 """
 
 from __future__ import annotations
@@ -20,26 +19,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import anyio
-import anyio.abc
-import httpx
-import orjson
 import pytest
-from api_fakes import FakeClock, Server, envelope, make_client, reply, sequence
+from api_fakes import FakeClock
 
 from mimecast_soar.api import RateGate, RetryPolicy
 from mimecast_soar.api.rate_gate import (
-    INITIAL_BATCH,
-    LEAD_STEP_FRACTION,
     NOTICE_MIN_PAUSE_SECONDS,
     RATE_LIMIT_MARGIN_SECONDS,
     STALLED_PROBE_SECONDS,
-    Ticket,
     parse_remaining,
 )
-from mimecast_soar.errors import MimecastError
+from mimecast_soar.api.retry import RetryLoop
+from mimecast_soar.errors import RateLimitedError
 
 WRITE = "/api/gateway/hold-release"
 MARGIN = RATE_LIMIT_MARGIN_SECONDS
+NO_JITTER = RetryPolicy(wait_jitter_seconds=0.0)
 
 
 class VirtualClock:
@@ -104,29 +99,16 @@ async def in_virtual_time(clock: VirtualClock, body: Callable[[], Awaitable[None
         group.cancel_scope.cancel()
 
 
-def spent_gate(clock: VirtualClock, *, reset_ms: int = 1000) -> RateGate:
-    """A gate whose last answer said the quota is used up for `reset_ms`."""
-    gate = RateGate(clock=clock, sleep=clock.sleep)
-    gate.observe_rate_limited(reset_ms, holding=False)
-    return gate
+def retry_loop(gate: RateGate, clock: VirtualClock, notices: list[str] | None = None) -> RetryLoop:
+    sink = notices if notices is not None else []
+    return RetryLoop(NO_JITTER, gate=gate, clock=clock, sleep=clock.sleep, on_notice=sink.append)
 
 
-async def queue_waiters(
-    clock: VirtualClock,
-    gate: RateGate,
-    group: anyio.abc.TaskGroup,
-    count: int,
-    granted: list[tuple[float, Ticket]],
-) -> None:
-    """Start `count` calls waiting at the gate; each records (grant time, ticket)."""
-
-    async def wait_for_grant() -> None:
-        ticket = await gate.acquire()
-        granted.append((clock(), ticket))
-
-    for _ in range(count):
-        group.start_soon(wait_for_grant)
-    await clock.sleep(0)  # every task has run as far as it can at this instant
+def rate_limited(gate: RateGate, reset_ms: int | None) -> RateLimitedError:
+    """What the client does with a 429: tell the gate (when there is a reset), then raise."""
+    if reset_ms is not None:
+        gate.observe_rate_limited(reset_ms)
+    return RateLimitedError("Quota Exceeded", path=WRITE, http_status=429, reset_ms=reset_ms)
 
 
 # --- the budget --------------------------------------------------------------------------------
@@ -141,16 +123,44 @@ async def test_budget_is_the_remaining_quota_less_the_other_calls_in_flight() ->
     assert gate.in_flight == 3
     gate.observe("10", 500)  # answered while its own call still holds a ticket
     assert gate.budget == 10 - 2
-    gate.release(tickets[0], ok=True)
+    gate.release(tickets[0])
     gate.observe_rate_limited(500, holding=False)  # the retry loop's second report of a 429
     assert gate.budget == 0 - 2
     assert gate.closed_for_seconds() == pytest.approx(0.5 + MARGIN)
 
 
 @pytest.mark.anyio
+async def test_calls_go_while_the_budget_lasts_and_the_rest_wait_for_answers() -> None:
+    clock = VirtualClock()
+    gate = RateGate(clock=clock, sleep=clock.sleep)
+    first = await gate.acquire()
+    gate.observe("3", 5000)
+    gate.release(first)
+    granted: list[float] = []
+
+    async def call() -> None:
+        await gate.acquire()
+        granted.append(clock())
+
+    async def body() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(5):
+                group.start_soon(call)
+            await clock.sleep(1.0)
+            assert len(granted) == 3  # the other two wait: no reset is due within 5 s
+            gate.observe("4", 5000)  # an answer: 4 left, 2 other calls out
+            await clock.sleep(0)
+            assert len(granted) == 5
+            assert gate.budget == 0
+
+    await in_virtual_time(clock, body)
+
+
+@pytest.mark.anyio
 async def test_no_rate_headers_means_no_limit() -> None:
     clock = VirtualClock()
-    gate = spent_gate(clock)
+    gate = RateGate(clock=clock, sleep=clock.sleep)
+    gate.observe_rate_limited(1000, holding=False)
     gate.observe(None, None)
     tickets = [await gate.acquire() for _ in range(50)]
     assert len(tickets) == 50
@@ -158,46 +168,155 @@ async def test_no_rate_headers_means_no_limit() -> None:
 
 
 @pytest.mark.anyio
-async def test_a_spent_quota_releases_one_batch_at_the_reset_not_every_waiter() -> None:
+async def test_at_zero_calls_wait_the_reset_then_the_answers_say_how_many_more() -> None:
     clock = VirtualClock()
-    gate = spent_gate(clock, reset_ms=1000)
+    gate = RateGate(clock=clock, sleep=clock.sleep)
+    ticket = await gate.acquire()
+    gate.observe("0", 1000)
+    gate.release(ticket)
     start = clock()
-    granted: list[tuple[float, Ticket]] = []
+    granted: list[float] = []
+
+    async def call() -> None:
+        await gate.acquire()
+        granted.append(clock())
 
     async def body() -> None:
         async with anyio.create_task_group() as group:
-            await queue_waiters(clock, gate, group, 20, granted)
-            await clock.sleep(1.5)  # within a silent second, after which one more would ask
-            assert [when for when, _ in granted] == [start + 1.0 + MARGIN] * INITIAL_BATCH
-            assert [ticket.first for _, ticket in granted] == [True] + [False] * (INITIAL_BATCH - 1)
-            # An answer to one of them tells how many more may go: 10 left, 7 others out.
-            gate.observe("10", 900)
+            for _ in range(20):
+                group.start_soon(call)
+            await clock.sleep(1.5)
+            # At the reset one call has returned to the quota: one call goes, not every waiter.
+            assert granted == [start + 1.0 + MARGIN]
+            gate.observe("7", 400)  # its answer: 7 more have returned
             await clock.sleep(0)
-            assert len(granted) == INITIAL_BATCH + 3
-            assert gate.budget == 0
+            assert len(granted) == 8
+            group.cancel_scope.cancel()
+
+    await in_virtual_time(clock, body)
+
+
+# --- 429s ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_429_holds_every_call_until_its_reset_and_is_sent_again() -> None:
+    clock = VirtualClock()
+    gate = RateGate(clock=clock, sleep=clock.sleep)
+    loop = retry_loop(gate, clock)
+    start = clock()
+    sent: list[tuple[str, float]] = []
+
+    async def call(name: str) -> None:
+        async def attempt() -> None:
+            sent.append((name, clock()))
+            await clock.sleep(0.02)
+            if len(sent) == 1:
+                raise rate_limited(gate, 300)
+            gate.observe("5", 100)
+
+        await loop.run(attempt, path=WRITE, mutating=True)
+
+    async def body() -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(call, "a")
+            await clock.sleep(0.03)
+            group.start_soon(call, "b")  # arrives after the 429: waits for the same reset
+
+    await in_virtual_time(clock, body)
+    reopened = start + 0.02 + 0.3 + MARGIN
+    # The 429'd call was not carried out, so it goes again first; its answer lets the next go.
+    assert sent == [("a", start), ("a", reopened), ("b", pytest.approx(reopened + 0.02))]
+
+
+@pytest.mark.anyio
+async def test_a_429_without_reset_closes_the_gate_for_the_backoff() -> None:
+    clock = VirtualClock()
+    gate = RateGate(clock=clock, sleep=clock.sleep)
+    notices: list[str] = []
+    loop = retry_loop(gate, clock, notices)
+    start = clock()
+    sent: list[tuple[str, float]] = []
+
+    async def call(name: str) -> None:
+        async def attempt() -> None:
+            sent.append((name, clock()))
+            await clock.sleep(0.02)
+            if len(sent) == 1:
+                raise rate_limited(gate, None)
+
+        await loop.run(attempt, path=WRITE, mutating=True)
+
+    async def body() -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(call, "a")
+            await clock.sleep(0.03)
+            group.start_soon(call, "b")
+
+    await in_virtual_time(clock, body)
+    reopened = start + 0.02 + NO_JITTER.wait_initial_seconds
+    assert sent == [("a", start), ("a", reopened), ("b", reopened)]
+    assert notices == [f"rate limited on {WRITE}, waiting 0.5 s (attempt 2 of 5 next)"]
+
+
+def test_a_pause_is_announced_once_and_short_ones_not_at_all() -> None:
+    clock = FakeClock()
+    gate = RateGate(clock=clock, sleep=clock.sleep)
+    assert gate.observe("3", 1000) is None  # quota left: no pause
+    assert gate.observe("0", 1000) == pytest.approx(1.0 + MARGIN)
+    clock.advance(0.2)
+    assert gate.observe("0", 800) is None  # the same pause
+    clock.advance(1.0)
+    short_ms = int((NOTICE_MIN_PAUSE_SECONDS - MARGIN) * 1000) - 1
+    assert gate.observe("0", short_ms) is None
+    assert gate.observe("0", 2000) == pytest.approx(2.0 + MARGIN)
+
+
+# --- liveness and bookkeeping --------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_hanging_call_does_not_hold_the_others_until_its_timeout() -> None:
+    clock = VirtualClock()
+    gate = RateGate(clock=clock, sleep=clock.sleep)
+    await gate.acquire()  # hangs: never answered
+    answered = await gate.acquire()
+    gate.observe("0", None)  # used up, and no reset time given
+    gate.release(answered)
+    start = clock()
+    granted: list[float] = []
+
+    async def call() -> None:
+        await gate.acquire()
+        granted.append(clock())
+
+    async def body() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(call)
+            await clock.sleep(STALLED_PROBE_SECONDS * 2.5)
+            # One call asks after each silent stretch, never all of them.
+            assert granted == [start + STALLED_PROBE_SECONDS, start + 2 * STALLED_PROBE_SECONDS]
             group.cancel_scope.cancel()
 
     await in_virtual_time(clock, body)
 
 
 @pytest.mark.anyio
-async def test_a_batch_shrinks_when_more_calls_are_out_than_the_quota_had_room_for() -> None:
+async def test_used_up_without_reset_lets_one_call_ask_when_nobody_is_out() -> None:
     clock = VirtualClock()
     gate = RateGate(clock=clock, sleep=clock.sleep)
-    for _ in range(6):
-        await gate.acquire()
-    gate.observe("0", 100)  # 5 other calls out and nothing left: they will take what returns
-    granted: list[tuple[float, Ticket]] = []
+    ticket = await gate.acquire()
+    gate.observe("0", None)
+    gate.release(ticket)
+    await gate.acquire()  # nobody is out to report back: this one asks at once
+    assert clock() == 1000.0
 
     async def body() -> None:
-        async with anyio.create_task_group() as group:
-            await queue_waiters(clock, gate, group, 20, granted)
-            await clock.sleep(1.0)
-            # Budget after the refill: 1 - 5 = -4, so a batch of 8 may release 8 - 1 - 4 = 3.
-            assert len(granted) == INITIAL_BATCH - 1 - 4
-            group.cancel_scope.cancel()
+        await gate.acquire()
 
     await in_virtual_time(clock, body)
+    assert clock() == pytest.approx(1000.0 + STALLED_PROBE_SECONDS)
 
 
 @pytest.mark.anyio
@@ -238,83 +357,33 @@ async def test_a_call_cancelled_while_queued_leaves_no_hole() -> None:
 @pytest.mark.anyio
 async def test_a_call_cancelled_while_its_request_is_out_gives_its_ticket_back() -> None:
     clock = VirtualClock()
-    answered = anyio.Event()
-
-    async def never(request: httpx.Request) -> httpx.Response:
-        await answered.wait()
-        return reply(envelope())
-
-    server = Server(never)
-
-    async def body() -> None:
-        async with make_client(server, clock) as client:  # type: ignore[arg-type]
-            with anyio.CancelScope() as scope:
-                scope.cancel()
-                await client.call(WRITE, [], mutating=True)
-            assert client.rate_gate.in_flight == 0
-            async with anyio.create_task_group() as group:
-                group.start_soon(functools.partial(client.call, WRITE, [], mutating=True))
-                await clock.sleep(0.5)
-                assert client.rate_gate.in_flight == 1
-                group.cancel_scope.cancel()
-            assert client.rate_gate.in_flight == 0
-
-    await in_virtual_time(clock, body)
-
-
-@pytest.mark.anyio
-async def test_silent_calls_in_flight_do_not_hold_the_gate_until_their_timeout() -> None:
-    clock = VirtualClock()
     gate = RateGate(clock=clock, sleep=clock.sleep)
-    await gate.acquire()  # hangs: never answered
-    answered = await gate.acquire()
-    gate.observe("0", None)  # used up, and no reset time given
-    gate.release(answered, ok=True)
-    start = clock()
-    granted: list[tuple[float, Ticket]] = []
+    loop = retry_loop(gate, clock)
+
+    async def never() -> None:
+        await anyio.Event().wait()
 
     async def body() -> None:
         async with anyio.create_task_group() as group:
-            await queue_waiters(clock, gate, group, 3, granted)
-            await clock.sleep(STALLED_PROBE_SECONDS * 2.5)
-            # One call asks after each silent stretch, never all of them.
-            assert [when for when, _ in granted] == [
-                start + STALLED_PROBE_SECONDS,
-                start + 2 * STALLED_PROBE_SECONDS,
-            ]
+            group.start_soon(lambda: loop.run(never, path=WRITE, mutating=True))
+            await clock.sleep(0.5)
+            assert gate.in_flight == 1
             group.cancel_scope.cancel()
+        assert gate.in_flight == 0
 
     await in_virtual_time(clock, body)
 
 
 @pytest.mark.anyio
-async def test_used_up_without_reset_lets_one_call_ask_when_nobody_is_out() -> None:
+async def test_releasing_twice_counts_once() -> None:
     clock = VirtualClock()
     gate = RateGate(clock=clock, sleep=clock.sleep)
-    ticket = await gate.acquire()
-    gate.observe("0", None)
-    gate.release(ticket, ok=True)
-    await gate.acquire()  # nobody is out to report back: this one asks at once
-    assert clock() == 1000.0
-
-    async def body() -> None:
-        await gate.acquire()
-
-    await in_virtual_time(clock, body)
-    assert clock() == pytest.approx(1000.0 + STALLED_PROBE_SECONDS)
-
-
-def test_a_pause_is_announced_once_and_short_ones_not_at_all() -> None:
-    clock = FakeClock()
-    gate = RateGate(clock=clock, sleep=clock.sleep)
-    assert gate.observe("3", 1000) is None  # quota left: no pause
-    assert gate.observe("0", 1000) == pytest.approx(1.0 + MARGIN)
-    clock.advance(0.2)
-    assert gate.observe("0", 800) is None  # the same pause
-    clock.advance(1.0)
-    short_ms = int((NOTICE_MIN_PAUSE_SECONDS - MARGIN) * 1000) - 1
-    assert gate.observe("0", short_ms) is None
-    assert gate.observe("0", 2000) == pytest.approx(2.0 + MARGIN)
+    first, second = await gate.acquire(), await gate.acquire()
+    gate.release(first)
+    gate.release(first)
+    assert gate.in_flight == 1
+    gate.release(second)
+    assert gate.in_flight == 0
 
 
 @pytest.mark.parametrize(
@@ -326,167 +395,16 @@ def test_parse_remaining(text: str, count: int | None) -> None:
     assert parse_remaining(None) is None
 
 
-@pytest.mark.anyio
-async def test_releasing_twice_counts_once() -> None:
-    clock = VirtualClock()
-    gate = RateGate(clock=clock, sleep=clock.sleep)
-    first, second = await gate.acquire(), await gate.acquire()
-    gate.release(first, ok=True)
-    gate.release(first, ok=True)
-    assert gate.in_flight == 1
-    gate.release(second)
-    assert gate.in_flight == 0
-
-
-# --- the learned lead and batch size ------------------------------------------------------------
-
-
-@pytest.mark.anyio
-async def test_the_lead_starts_at_half_a_round_trip_grows_and_halves_when_too_early() -> None:
-    clock = VirtualClock()
-    gate = RateGate(clock=clock, sleep=clock.sleep)
-    round_trip = 0.040
-    step = LEAD_STEP_FRACTION * round_trip
-    leads: list[float] = []
-
-    async def body() -> None:
-        ticket = await gate.acquire()
-        await clock.sleep(round_trip)
-        gate.observe("0", 1000)
-        gate.release(ticket, ok=True)
-        for outcome in ("ok", "ok", "429 soon", "429 later", "ok"):
-            known_at = clock()
-            ticket = await gate.acquire()
-            assert ticket.first
-            # Each refill comes the lead before the reset time, never later.
-            assert clock() == pytest.approx(known_at + 1.0 + MARGIN - gate.lead_seconds)
-            leads.append(gate.lead_seconds)
-            await clock.sleep(round_trip)
-            if outcome == "ok":
-                gate.observe("0", 1000)
-                gate.release(ticket, ok=True)
-            else:
-                reset_ms = 5 if outcome == "429 soon" else 800
-                gate.observe_rate_limited(reset_ms)
-                gate.release(ticket, rate_limited=True, reset_ms=reset_ms)
-                gate.observe_rate_limited(1000, holding=False)
-
-    await in_virtual_time(clock, body)
-    half = round_trip / 2
-    assert leads == pytest.approx(
-        [half, half + step, half + 2 * step, (half + 2 * step) / 2, (half + 2 * step) / 2]
-    )
-    # A 429 with a long reset (another call took the returned one) left it alone; "ok" grew it.
-    assert gate.lead_seconds == pytest.approx((half + 2 * step) / 2 + step)
-
-
-@pytest.mark.anyio
-async def test_the_lead_never_passes_the_fastest_round_trip() -> None:
-    clock = VirtualClock()
-    gate = RateGate(clock=clock, sleep=clock.sleep)
-
-    async def body() -> None:
-        ticket = await gate.acquire()
-        await clock.sleep(0.010)
-        gate.observe("0", 5000)
-        gate.release(ticket, ok=True)
-        for _ in range(30):
-            ticket = await gate.acquire()
-            await clock.sleep(0.010)
-            gate.observe("0", 5000)
-            gate.release(ticket, ok=True)
-
-    await in_virtual_time(clock, body)
-    assert gate.lead_seconds == pytest.approx(0.010)
-
-
-@pytest.mark.anyio
-async def test_the_batch_size_follows_what_got_through_after_a_pause() -> None:
-    clock = VirtualClock()
-    gate = spent_gate(clock, reset_ms=1000)
-    granted: list[tuple[float, Ticket]] = []
-
-    def batch() -> list[Ticket]:
-        tickets = [ticket for _, ticket in granted]
-        granted.clear()
-        return tickets
-
-    async def body() -> None:
-        async with anyio.create_task_group() as group:
-            await queue_waiters(clock, gate, group, 40, granted)
-            await clock.sleep(1.0 + MARGIN + 0.02)  # answered 20 ms after the refill
-            # After a pause of a second: 3 of 8 got through, then the quota was used up.
-            tickets = batch()
-            assert len(tickets) == INITIAL_BATCH
-            for ticket in tickets[:3]:
-                gate.observe("0", 900)
-                gate.release(ticket, ok=True)
-            for ticket in tickets[3:]:
-                gate.observe_rate_limited(900)
-                gate.release(ticket, rate_limited=True, reset_ms=900)
-            assert gate.batch_size == 3 + 1
-            await clock.sleep(0.9 + MARGIN + 0.02)
-            # All 4 got through with calls still waiting: twice as many next time.
-            tickets = batch()
-            assert len(tickets) == 4
-            for ticket in tickets:
-                gate.observe("0", 900)
-                gate.release(ticket, ok=True)
-            assert gate.batch_size == 8
-            group.cancel_scope.cancel()
-
-    await in_virtual_time(clock, body)
-
-
-@pytest.mark.anyio
-async def test_a_batch_that_never_ran_out_of_calls_teaches_nothing() -> None:
-    clock = VirtualClock()
-    gate = spent_gate(clock, reset_ms=1000)
-    granted: list[tuple[float, Ticket]] = []
-
-    async def body() -> None:
-        async with anyio.create_task_group() as group:
-            await queue_waiters(clock, gate, group, 2, granted)  # fewer calls than the batch allows
-            await clock.sleep(2.0)
-            for _, ticket in granted:
-                gate.observe("0", 900)
-                gate.release(ticket, ok=True)
-            group.cancel_scope.cancel()
-
-    await in_virtual_time(clock, body)
-    assert gate.batch_size == INITIAL_BATCH
-
-
-# --- through the client ---------------------------------------------------------------------------
-
-
-@pytest.mark.anyio
-async def test_every_outcome_of_a_call_gives_its_ticket_back(clock: FakeClock) -> None:
-    limited = reply({"detail": "slow down"}, 429, {"X-RateLimit-Reset": "100"})
-    server = Server(
-        sequence(
-            limited,
-            httpx.ConnectError("refused"),
-            reply({"detail": "busy"}, 503),
-            reply(envelope(), 200, {"X-RateLimit-Remaining": "5", "X-RateLimit-Reset": "10"}),
-            reply({"detail": "down"}, 500),
-        )
-    )
-    async with make_client(server, clock) as client:
-        await client.call("/api/ttp/url/get-logs", [], mutating=False)
-        assert client.rate_gate.in_flight == 0
-        with pytest.raises(MimecastError):
-            await client.call(WRITE, [], mutating=True)
-        assert client.rate_gate.in_flight == 0
+# --- against a quota ------------------------------------------------------------------------------
 
 
 @dataclass
-class QuotaServer:
-    """Counts each call `latency` after it arrives against `limit` calls per window.
+class Quota:
+    """Counts each call `latency` after it is sent against `limit` calls per window.
 
     Sliding window (a call returns to the quota a window after it was counted) or fixed windows
-    (all return at each window boundary). Answers 429 without carrying the call out when over,
-    and X-RateLimit-* on every answer (the reset truncated to whole ms, as the simulator does).
+    (all return at each boundary), as the simulator and Mimecast count: a call over the quota is
+    answered 429 and not carried out; every answer reports Remaining and Reset (whole ms).
     """
 
     clock: VirtualClock
@@ -499,36 +417,28 @@ class QuotaServer:
     executed_at: list[float] = field(default_factory=list)
     refused: int = 0
 
-    async def handle(self, request: httpx.Request) -> httpx.Response:
+    async def call(self, gate: RateGate, message_id: str) -> None:
+        """One request, answered and reported to the gate as the client does."""
         await self.clock.sleep(self.latency)
         now = self.clock()
         if self.fixed:
             start = math.floor(now / self.window) * self.window
             while self.counted and self.counted[0] < start:
                 self.counted.popleft()
-            returns_at = start + self.window
         else:
             while self.counted and self.counted[0] <= now - self.window:
                 self.counted.popleft()
-            returns_at = (self.counted[0] if self.counted else now) + self.window
-        if len(self.counted) >= self.limit:
+        full = len(self.counted) >= self.limit
+        if not full:
+            self.counted.append(now)
+            self.executed.append(message_id)
+            self.executed_at.append(now)
+        first = math.floor(now / self.window) * self.window if self.fixed else self.counted[0]
+        reset_ms = max(0, int((first + self.window - now) * 1000))
+        if full:
             self.refused += 1
-            return reply({"detail": "Quota Exceeded"}, 429, self._headers(0, returns_at - now))
-        self.counted.append(now)
-        if not self.fixed:
-            returns_at = self.counted[0] + self.window
-        message_id = orjson.loads(request.content)["data"][0]["id"]
-        self.executed.append(message_id)
-        self.executed_at.append(now)
-        body = envelope([{"id": message_id, "release": True}])
-        return reply(body, 200, self._headers(self.limit - len(self.counted), returns_at - now))
-
-    def _headers(self, remaining: int, reset_seconds: float) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": str(max(0, int(reset_seconds * 1000))),
-        }
+            raise rate_limited(gate, reset_ms)
+        gate.observe(str(self.limit - len(self.counted)), reset_ms)
 
 
 def quota_use(times: list[float], quota: int, window: float) -> float:
@@ -543,44 +453,40 @@ def quota_use(times: list[float], quota: int, window: float) -> float:
     return sum(counts) / len(counts) / quota
 
 
-async def release_all(quota: QuotaServer, ids: list[str], concurrency: int) -> None:
-    """`concurrency` tasks releasing `ids` through one client, as `run --concurrency` does."""
-    server = Server(quota.handle)
+async def release_all(quota: Quota, ids: list[str], concurrency: int) -> None:
+    """`concurrency` workers sending `ids` through one gate and retry loop, as `run` does."""
+    gate = RateGate(clock=quota.clock, sleep=quota.clock.sleep)
+    loop = retry_loop(gate, quota.clock)
     pending = iter(ids)
-    retry = RetryPolicy(wait_jitter_seconds=0.0)
+
+    async def worker() -> None:
+        for message_id in pending:
+            send = functools.partial(quota.call, gate, message_id)
+            await loop.run(send, path=WRITE, mutating=True)
 
     async def body() -> None:
-        async with make_client(server, quota.clock, retry=retry) as client:  # type: ignore[arg-type]
-
-            async def worker() -> None:
-                for message_id in pending:
-                    await client.call(WRITE, [{"id": message_id}], mutating=True)
-
-            async with anyio.create_task_group() as group:
-                for _ in range(concurrency):
-                    group.start_soon(worker)
-            assert client.rate_gate.in_flight == 0
+        async with anyio.create_task_group() as group:
+            for _ in range(concurrency):
+                group.start_soon(worker)
+        assert gate.in_flight == 0
 
     await in_virtual_time(quota.clock, body)
 
 
 @pytest.mark.anyio
 async def test_concurrent_writes_keep_a_sliding_quota_full_and_each_runs_once() -> None:
-    quota = QuotaServer(VirtualClock(), limit=50)
+    quota = Quota(VirtualClock(), limit=50)
     ids = [f"eNo{n}" for n in range(400)]
     await release_all(quota, ids, concurrency=32)
     assert sorted(quota.executed) == sorted(ids)  # no error surfaced, none carried out twice
-    # 97.9% in this virtual run; sending at the reset time (no lead) or one call per refill
-    # each give about 96%.
-    assert quota_use(quota.executed_at, 50, 1.0) >= 0.97
-    # The first contact with a full quota costs a few: 22 here; releasing every waiter at each
-    # reset costs 84.
-    assert quota.refused <= 0.1 * len(ids)
+    # 95.8% and no 429 here (the benchmark's 100/s quota at 25 ms: 95.5% and 0 in this model).
+    assert quota_use(quota.executed_at, 50, 1.0) >= 0.93
+    assert quota.refused <= 0.02 * len(ids)
 
 
 @pytest.mark.anyio
 async def test_a_fixed_window_quota_is_used_up_at_each_boundary() -> None:
-    quota = QuotaServer(VirtualClock(), limit=40, fixed=True)
+    quota = Quota(VirtualClock(), limit=40, fixed=True)
     ids = [f"eNo{n}" for n in range(200)]
     start = quota.clock()
     await release_all(quota, ids, concurrency=16)
@@ -592,9 +498,9 @@ async def test_a_fixed_window_quota_is_used_up_at_each_boundary() -> None:
 
 @pytest.mark.anyio
 async def test_a_quota_returning_one_call_at_a_time_costs_few_429s() -> None:
-    quota = QuotaServer(VirtualClock(), limit=4, window=1.0)
+    quota = Quota(VirtualClock(), limit=4, window=1.0)
     ids = [f"eNo{n}" for n in range(40)]
     await release_all(quota, ids, concurrency=8)
     assert sorted(quota.executed) == sorted(ids)
-    # 15 here, most at the first contact; releasing every waiter at each reset costs 36.
-    assert quota.refused <= len(ids) // 2
+    # 4 here: a refill's call and a late answer's overdraw may meet the same returned call.
+    assert quota.refused <= len(ids) // 8

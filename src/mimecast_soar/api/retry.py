@@ -171,20 +171,11 @@ class RetryLoop:
             try:
                 result = await attempt()
             except MimecastError as caught:
-                limited = isinstance(caught, RateLimitedError)
-                self._gate.release(
-                    ticket,
-                    ok=_answered(caught) and not limited,
-                    rate_limited=limited,
-                    reset_ms=caught.reset_ms if isinstance(caught, RateLimitedError) else None,
-                )
                 error = caught
-            except BaseException:
-                self._gate.release(ticket)
-                raise
             else:
-                self._gate.release(ticket, ok=True)
                 return result
+            finally:
+                self._gate.release(ticket)
             reason = retry_reason(
                 error,
                 mutating=mutating,
@@ -250,11 +241,6 @@ class RetryLoop:
             return error.reset_ms / 1000 + RATE_LIMIT_MARGIN_SECONDS
         jitter = self._rng.uniform(0, self.policy.wait_jitter_seconds)
         return self.policy.backoff_seconds(number, jitter)
-
-
-def _answered(error: MimecastError) -> bool:
-    """True when the server answered (any HTTP status): the quota had room for the call."""
-    return error.http_status is not None
 
 
 def _may_have_run(error: MimecastError) -> bool:
