@@ -57,7 +57,7 @@ def render(text: str, renderer: TemplateRenderer | None = None, **row: object) -
 def test_a_value_past_one_mib_is_refused_before_it_is_built(text: str) -> None:
     with pytest.raises(InvalidInputError, match="Query could not be rendered") as caught:
         render(text, mid="m" * (MIB // 2 - 1000))
-    assert "over the limit of 1,048,576" in caught.value.message
+    assert "1,048,576" in caught.value.message
     assert caught.value.input_id == "query"
 
 
@@ -69,9 +69,9 @@ def test_values_under_the_cap_still_render() -> None:
 def test_a_result_of_one_mib_is_accepted_and_one_more_character_refused() -> None:
     assert len(render("{{ 'x' * n }}", n=MIB)) == MIB
     assert len(render("{{ t ~ '' }}", t="t" * MIB)) == MIB
-    with pytest.raises(InvalidInputError, match="over the limit"):
+    with pytest.raises(InvalidInputError, match="more than the limit of 1,048,576"):
         render("{{ 'x' * n }}", n=MIB + 1)
-    with pytest.raises(InvalidInputError, match="over the limit"):
+    with pytest.raises(InvalidInputError, match="more than the limit of 1,048,576"):
         render("{{ t ~ '!' }}", t="t" * MIB)
 
 
@@ -91,7 +91,7 @@ def test_recursive_macros_stop_at_the_deadline() -> None:
     )
     renderer = TemplateRenderer(limits=RenderLimits(deadline_seconds=0.5))
     started = time.monotonic()
-    with pytest.raises(InvalidInputError, match="ran longer than 0.5 s"):
+    with pytest.raises(InvalidInputError, match=r"ran longer than 0\.5 s"):
         render(text, renderer)
     assert time.monotonic() - started < 10
 
@@ -131,7 +131,8 @@ def test_a_template_reading_a_secret_reference_value_is_marked() -> None:
     renderer = secret_renderer()
     uses = renderer.compile("{{ api_password|upper }}", input_id="q", label="Q")
     plain = renderer.compile("{{ team|upper }}", input_id="q", label="Q")
-    assert uses.uses_secret and not plain.uses_secret
+    assert uses.uses_secret
+    assert not plain.uses_secret
 
 
 def test_a_python_error_of_a_secret_template_does_not_quote_its_text() -> None:
@@ -139,7 +140,8 @@ def test_a_python_error_of_a_secret_template_does_not_quote_its_text() -> None:
     with pytest.raises(InvalidInputError) as caught:
         render(text, secret_renderer(), api_password=SECRET)
     assert SECRET.upper() not in caught.value.message
-    assert CONCEALED in caught.value.message and "KeyError" in caught.value.message
+    assert CONCEALED in caught.value.message
+    assert "KeyError" in caught.value.message
     # The same template without a secret keeps the message: it helps to fix the template.
     with pytest.raises(InvalidInputError, match="KeyError: 'SOC'"):
         render("{{ ('{' ~ team|upper ~ '}').format() }}", secret_renderer(), team="soc")

@@ -139,7 +139,7 @@ def test_output_of_exactly_one_mib_is_fine(renderer: TemplateRenderer) -> None:
 
 def test_output_one_character_over_one_mib_is_refused(renderer: TemplateRenderer) -> None:
     half = "v" * (1 << 19)
-    with pytest.raises(InvalidInputError, match="over the limit of 1,048,576|exceeds 1,048,576"):
+    with pytest.raises(InvalidInputError, match=r"(the limit of|exceeds) 1,048,576"):
         render(renderer, "{{ half }}{{ half }}!", half=half)
 
 

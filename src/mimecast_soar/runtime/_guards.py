@@ -36,6 +36,7 @@ MAX_INT_BITS = 100_000
 _TEXT = (str, bytes)
 _COLLECTIONS = (list, tuple, set, frozenset, dict)
 _SEQUENCES = (str, bytes, list, tuple)
+_NUMBERS_AND_COLLECTIONS = (int, *_COLLECTIONS)
 _PRINTF = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
 
@@ -52,7 +53,7 @@ def weight(value: Any, limit: int = MAX_OUTPUT_CHARS) -> int:
         item = stack.pop()
         if isinstance(item, _TEXT):
             total += len(item)
-        elif isinstance(item, bool) or not isinstance(item, (int, *_COLLECTIONS)):
+        elif isinstance(item, bool) or not isinstance(item, _NUMBERS_AND_COLLECTIONS):
             total += 1
         elif isinstance(item, int):
             total += abs(item).bit_length() * 3 // 10 + 1  # about log10(2) digits per bit
@@ -77,16 +78,19 @@ def weights(values: Iterable[Any], limit: int = MAX_OUTPUT_CHARS) -> int:
 
 
 def check_size(value: Any, what: str = "a value") -> None:
-    """Refuse a value whose text would be longer than the output cap."""
+    """Refuse a text or collection whose text would be longer than the output cap (a lone
+    number cannot be: `MAX_INT_BITS` bounds it)."""
     if isinstance(value, _TEXT):
         _check_length(len(value), what)
-    elif isinstance(value, (int, *_COLLECTIONS)):
+    elif isinstance(value, _COLLECTIONS):
         _check_length(weight(value), what)
 
 
 def _check_length(length: int, what: str) -> None:
     if length > MAX_OUTPUT_CHARS:
-        raise LimitError(f"{what} would be over the limit of {MAX_OUTPUT_CHARS:,} characters")
+        raise LimitError(
+            f"{what} would hold more than the limit of {MAX_OUTPUT_CHARS:,} characters"
+        )
 
 
 def check_binop(operator: str, left: Any, right: Any) -> None:
@@ -108,12 +112,14 @@ def check_binop(operator: str, left: Any, right: Any) -> None:
         _check_length(len(left) + weight(right), "the % formatting")
 
 
-def checked_concat(parts: Iterable[Any]) -> str:
+def checked_concat(parts: tuple[Any, ...]) -> str:
     """`~`: the parts as one text, refused before it is built when it would pass the cap."""
     tick()
-    items = list(parts)
-    _check_length(weights(items), "the ~ concatenation")
-    return "".join([str(item) for item in items])
+    size = 0
+    for part in parts:
+        size += len(part) if type(part) is str else weight(part)
+    _check_length(size, "the ~ concatenation")
+    return "".join([part if type(part) is str else str(part) for part in parts])
 
 
 def _check_bits(bits: int) -> None:
