@@ -263,17 +263,32 @@ async def _run_until_interrupted(spec: Any, rows: Any, sink: Any, **options: Any
     SIGINT starts no further row; rows in flight get the runner's grace period (0.5 s) to
     finish, then are cancelled, and the runner still writes what finished, marking state
     changes in flight as of unknown outcome (`TableRunner`).
+
+    The event loop hears SIGINT only between tasks, and a template renders on the loop without
+    yielding. So a Python-level handler, which runs between bytecodes even then, also sets
+    `interrupt`, which the template's checks read; the loop still gets the signal (the wakeup fd
+    is written before any Python handler runs) and sets `stop`.
     """
     import signal
+    import threading
 
     import anyio
 
     from mimecast_soar.runtime.session import run_to_sink
 
     stop = anyio.Event()
+    interrupt = threading.Event()
 
     async def watch_sigint() -> None:
         with anyio.open_signal_receiver(signal.SIGINT) as signals:
+            loop_handler = signal.getsignal(signal.SIGINT)
+
+            def on_sigint(signum: int, frame: Any) -> None:
+                interrupt.set()
+                if callable(loop_handler):
+                    loop_handler(signum, frame)
+
+            signal.signal(signal.SIGINT, on_sigint)
             async for _ in signals:
                 stop.set()
 
@@ -281,7 +296,7 @@ async def _run_until_interrupted(spec: Any, rows: Any, sink: Any, **options: Any
     async with anyio.create_task_group() as group:
         group.start_soon(watch_sigint)
         try:
-            summary = await run_to_sink(spec, rows, sink, stop=stop, **options)
+            summary = await run_to_sink(spec, rows, sink, stop=stop, interrupt=interrupt, **options)
         except Exception as exc:  # raised as itself, not inside an exception group
             error = exc
         group.cancel_scope.cancel()

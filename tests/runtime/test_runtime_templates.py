@@ -132,9 +132,15 @@ def test_ordinary_formatting_still_works(renderer: TemplateRenderer) -> None:
     assert render(renderer, text, a="x") == "x-00007 x    x   x  "
 
 
-def test_long_output_under_the_cap_is_fine(renderer: TemplateRenderer) -> None:
-    big = "v" * (1 << 20)
-    assert render(renderer, "{{ big }}{{ big }}", big=big) == big * 2
+def test_output_of_exactly_one_mib_is_fine(renderer: TemplateRenderer) -> None:
+    half = "v" * (1 << 19)
+    assert render(renderer, "{{ half }}{{ half }}", half=half) == half * 2
+
+
+def test_output_one_character_over_one_mib_is_refused(renderer: TemplateRenderer) -> None:
+    half = "v" * (1 << 19)
+    with pytest.raises(InvalidInputError, match=r"(the limit of|exceeds) 1,048,576"):
+        render(renderer, "{{ half }}{{ half }}!", half=half)
 
 
 TOKENS = [

@@ -33,7 +33,13 @@ TEXT_FIELDS = (
     "ca_bundle",
 )
 SECRET_FIELDS = frozenset({"application_key", "access_key", "secret_key", "client_secret"})
-FIELDS = (*TEXT_FIELDS, "verify_ssl", "timeout_seconds", "reference_values")
+FIELDS = (
+    *TEXT_FIELDS,
+    "verify_ssl",
+    "timeout_seconds",
+    "template_deadline_seconds",
+    "reference_values",
+)
 API1_FIELDS = ("application_id", "application_key", "access_key", "secret_key")
 API2_FIELDS = ("client_id", "client_secret")
 ENV_PREFIX = "MIMECAST_"

@@ -5,27 +5,32 @@ column names and fixed values, never a template, and importing jinja2 (then buil
 was about a sixth of the time from spawning `mimecast-soar run` to its first request; keeping it
 here lets `templates` answer constant texts without loading it (`tests/runtime` checks that).
 
-What the sandbox allows and refuses is described in `templates`; the size checks are `_guards`.
+What the sandbox allows and refuses is described in `templates`; the size checks are `_guards`,
+the deadline and interrupt `_budget`. Two things the sandbox's hooks (`call_binop`, `call`, the
+filters) do not see are routed through checks by the code generator: `~` (Jinja joins its parts
+directly) and the iterable of each `for` loop, which ticks the budget at every item.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator, Mapping
-from contextvars import ContextVar
 from typing import Any
 
-from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, meta
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, meta, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
 from mimecast_soar.errors import InvalidInputError
+from mimecast_soar.runtime import _budget as budget
 from mimecast_soar.runtime import _guards as guards
+from mimecast_soar.runtime.templates import CONCEALED, RenderInterrupted, RenderLimits
 
 _REASON_CHARS = 200
-_RANGE_BUDGET: ContextVar[list[int] | None] = ContextVar("_RANGE_BUDGET", default=None)
 
 
 class _EmptyUndefined(ChainableUndefined):
@@ -76,22 +81,52 @@ def _bounded_range(*args: int) -> range:
     numbers = range(*args)
     if len(numbers) > guards.MAX_RANGE:
         raise guards.LimitError(f"range() of {len(numbers):,} items exceeds {guards.MAX_RANGE:,}")
-    budget = _RANGE_BUDGET.get()
-    if budget is not None:
-        budget[0] -= len(numbers)
-        if budget[0] < 0:
+    spending = budget.current()
+    if spending is not None:
+        spending.range_items -= len(numbers)
+        if spending.range_items < 0:
             raise guards.LimitError("the template iterates over too many range() items")
     return numbers
+
+
+def _finalize(value: Any) -> Any:
+    """Each `{{ ... }}` value, checked before Jinja turns it into text."""
+    guards.check_size(value, "the value to output")
+    return value
+
+
+class _CheckedCodeGenerator(CodeGenerator):
+    """Jinja's code generator with `~` and `for` iterables routed through the budget's checks."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.checked_concat((")
+        for part in node.nodes:
+            self.visit(part, frame)
+            self.write(", ")
+        self.write("))")
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        checked = copy.copy(node)
+        ticking = nodes.EnvironmentAttribute("ticking", lineno=node.lineno)
+        checked.iter = nodes.Call(ticking, [node.iter], [], None, None, lineno=node.lineno)
+        super().visit_For(checked, frame)
 
 
 class Sandbox(ImmutableSandboxedEnvironment):
     """The sandbox with operators, calls, filters and globals bounded in what they can build."""
 
     intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _CheckedCodeGenerator
+    checked_concat = staticmethod(guards.checked_concat)
+    ticking = budget.Ticking
 
     def __init__(self) -> None:
         super().__init__(
-            autoescape=False, undefined=_EmptyUndefined, keep_trailing_newline=True, cache_size=0
+            autoescape=False,
+            undefined=_EmptyUndefined,
+            keep_trailing_newline=True,
+            cache_size=0,
+            finalize=_finalize,
         )
         self.globals["range"] = _bounded_range
         self.globals["namespace"] = _CappedNamespace
@@ -100,13 +135,18 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         """Refuse operations whose result would be too large, and `%` formatting of texts."""
+        budget.tick()
         guards.check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        """Refuse calls of text methods that would build a text past the output cap."""
+        """Refuse calls that would build a value past the output cap (checked before the text
+        methods that pad, replace or join run, and on every result)."""
+        budget.tick()
         guards.check_call(__obj, args, kwargs)
-        return super().call(__context, __obj, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        guards.check_size(result, "the result of a call")
+        return result
 
     def wrap_str_format(self, value: Any) -> Any:
         """`str.format` with its format specs checked for huge widths first."""
@@ -131,15 +171,24 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return frozenset(found - set(self.globals))
 
 
-def render(template: Template, context: Mapping[str, Any], *, input_id: str, label: str) -> str:
-    """One rendering under the output cap and the `range()` budget; failures name the input."""
-    token = _RANGE_BUDGET.set([guards.MAX_RANGE_PER_RENDER])
+def render(
+    template: Template,
+    context: Mapping[str, Any],
+    *,
+    input_id: str,
+    label: str,
+    limits: RenderLimits,
+    conceal: bool = False,
+) -> str:
+    """One rendering under the output cap, the `range()` budget and the deadline; failures name
+    the input, and with `conceal` (a secret reference value is used) never quote a value."""
     try:
-        return _render_capped(template, context)
+        with budget.spending(budget.Budget(limits.deadline_seconds, limits.interrupt)):
+            return _render_capped(template, context)
+    except RenderInterrupted:
+        raise
     except Exception as exc:  # the sandbox may raise anything a Python operation raises
-        raise _input_error(exc, label, input_id) from None
-    finally:
-        _RANGE_BUDGET.reset(token)
+        raise _input_error(exc, label, input_id, conceal=conceal) from None
 
 
 def _render_capped(template: Template, context: Mapping[str, Any]) -> str:
@@ -153,7 +202,13 @@ def _render_capped(template: Template, context: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def _input_error(exc: BaseException, label: str, input_id: str) -> InvalidInputError:
+def _input_error(
+    exc: BaseException, label: str, input_id: str, *, conceal: bool = False
+) -> InvalidInputError:
+    if isinstance(exc, budget.DeadlineError):
+        return InvalidInputError(
+            f"the template for {label} ran longer than {exc.seconds:g} s", input_id=input_id
+        )
     if isinstance(exc, guards.LimitError):
         reason = str(exc)
     elif isinstance(exc, SecurityError):
@@ -166,6 +221,8 @@ def _input_error(exc: BaseException, label: str, input_id: str) -> InvalidInputE
         reason = f"syntax error on line {exc.lineno}: {exc.message or 'invalid syntax'}"
     elif isinstance(exc, RecursionError):
         reason = "it is nested too deeply"
+    elif conceal:  # a Python error's text may quote what the template built from the secret
+        reason = f"{type(exc).__name__}, whose message may hold {CONCEALED}"
     else:
         text = str(exc)
         reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -5,7 +5,11 @@ several under `connections` keyed by label. Keys:
 
     label, region, base_url, application_id, application_key, access_key, secret_key,
     client_id, client_secret, verify_ssl, ca_bundle, socks_proxy, https_proxy, timeout_seconds,
-    reference_values   (name = "text"  or  name = { value = "...", secret = true })
+    template_deadline_seconds, reference_values   (name = "text"  or  name = { value = "...",
+    secret = true })
+
+`template_deadline_seconds` (default 2) is how long one template may take to render one value;
+past it the row gets an error naming the input.
 
 `ca_bundle` is the path of a PEM file (or a directory of them) of the certificate authorities
 to trust instead of the default ones, for a gateway or proxy with a private CA; it applies
@@ -31,7 +35,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from mimecast_soar.errors import ConfigurationError, InvalidInputError
 from mimecast_soar.runtime import _connection_fields as parse
-from mimecast_soar.runtime.templates import TemplateRenderer
+from mimecast_soar.runtime.templates import (
+    DEFAULT_DEADLINE_SECONDS,
+    RenderLimits,
+    TemplateRenderer,
+)
 from mimecast_soar.secret import Redactor, Secret
 
 if TYPE_CHECKING:
@@ -64,6 +72,7 @@ class Connection:
     https_proxy: str | None = None
     ca_bundle: str | None = None
     timeout_seconds: float = 30.0
+    template_deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
     reference_values: dict[str, str | Secret] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
@@ -146,6 +155,10 @@ class Connection:
         secrets.extend(v for v in self.reference_values.values() if isinstance(v, Secret))
         return Redactor(secrets)
 
+    def secret_reference_names(self) -> frozenset[str]:
+        """The names of the reference values marked secret."""
+        return frozenset(k for k, v in self.reference_values.items() if isinstance(v, Secret))
+
     def template_context(self) -> dict[str, str]:
         """Reference values as plain text, for rendering; outputs are scrubbed by `redactor()`."""
         return {
@@ -169,7 +182,15 @@ def _given(value: _T | None) -> _T:
 def _build(cls: type[Connection], data: Mapping[str, Any]) -> Connection:
     references = parse.reference_values(data.get("reference_values"))
     context = {k: v.get() if isinstance(v, Secret) else v for k, v in references.items()}
-    renderer = TemplateRenderer()
+    deadline = parse.seconds(
+        data.get("template_deadline_seconds"),
+        "template_deadline_seconds",
+        default=DEFAULT_DEADLINE_SECONDS,
+    )
+    renderer = TemplateRenderer(
+        limits=RenderLimits(deadline),
+        secret_names=frozenset(k for k, v in references.items() if isinstance(v, Secret)),
+    )
     texts: dict[str, Any] = {}
     for name in parse.TEXT_FIELDS:
         value = parse.text(data.get(name), name)
@@ -181,6 +202,7 @@ def _build(cls: type[Connection], data: Mapping[str, Any]) -> Connection:
         **texts,
         verify_ssl=parse.boolean(data.get("verify_ssl"), "verify_ssl", default=True),
         timeout_seconds=parse.seconds(data.get("timeout_seconds"), "timeout_seconds", default=30.0),
+        template_deadline_seconds=deadline,
         reference_values=references,
     )
 

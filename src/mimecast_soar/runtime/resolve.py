@@ -3,18 +3,32 @@
 A Column input names a column: its value is read from the row (a missing column is an error for
 that row). A Jinja input is a template rendered in the sandbox against the reference values and
 the row (row wins). A parameter is fixed for the run; reference values are rendered into it once.
+
+A value rendered from a template that reads a secret reference value is never quoted in an error:
+the actions quote bad values (`show_value`) from what this module hands them, so `conceal` replaces
+every quote of such a value, of its trimmed and case-changed forms and of its comma, semicolon or
+space separated parts, with `CONCEALED`. The runner passes each error of the row through it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mimecast_soar.actions.spec import ActionSpec, InputKind
 from mimecast_soar.actions.values import is_empty, show_value
 from mimecast_soar.errors import ConfigurationError, InvalidInputError
-from mimecast_soar.runtime.templates import CompiledTemplate, TemplateRenderer, build_context
+from mimecast_soar.runtime.templates import (
+    CONCEALED,
+    CompiledTemplate,
+    TemplateRenderer,
+    build_context,
+)
+
+#: Parts shorter than this are replaced only where quoted: a bare "a" is in every sentence.
+_BARE_FORM_CHARS = 4
 
 
 def check_settings(spec: ActionSpec, settings: Mapping[str, str | None]) -> None:
@@ -49,6 +63,8 @@ class RowResolver:
     templates: Mapping[str, CompiledTemplate]
     params: Mapping[str, str]
     reference_values: Mapping[str, str]
+    #: Inputs whose value is rendered from a template that reads a secret reference value.
+    concealed: frozenset[str] = field(default=frozenset())
 
     @classmethod
     def build(
@@ -63,6 +79,7 @@ class RowResolver:
         columns: dict[str, str] = {}
         templates: dict[str, CompiledTemplate] = {}
         params: dict[str, str] = {}
+        concealed: set[str] = set()
         for item in spec.inputs:
             text = settings.get(item.id)
             if is_empty(text):
@@ -70,18 +87,22 @@ class RowResolver:
             assert text is not None
             if item.kind is InputKind.COLUMN:
                 columns[item.id] = text.strip()
-            elif item.kind is InputKind.JINJA:
+                continue
+            if item.kind is InputKind.JINJA:
                 try:
-                    templates[item.id] = renderer.compile(text, input_id=item.id, label=item.label)
+                    compiled = renderer.compile(text, input_id=item.id, label=item.label)
                 except InvalidInputError as error:
                     raise ConfigurationError(error.message) from None
+                templates[item.id] = compiled
             else:
                 try:
                     compiled = renderer.compile(text, input_id=item.id, label=item.label)
                     params[item.id] = compiled.render(dict(reference_values))
                 except InvalidInputError as error:
                     raise ConfigurationError(error.message) from None
-        return cls(spec, columns, templates, params, dict(reference_values))
+            if compiled.uses_secret:
+                concealed.add(item.id)
+        return cls(spec, columns, templates, params, dict(reference_values), frozenset(concealed))
 
     def resolve(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """The input values of one row, keyed by input id (not given: None)."""
@@ -98,3 +119,25 @@ class RowResolver:
             for input_id, template in self.templates.items():
                 values[input_id] = template.render(context)
         return values
+
+    def conceal(self, values: Mapping[str, Any], text: str) -> str:
+        """`text` (an error of the row whose inputs are `values`) with every quote of a value
+        rendered from a template that reads a secret reference value replaced by `CONCEALED`."""
+        for input_id in self.concealed:
+            value = values.get(input_id)
+            if not isinstance(value, str) or not value.strip():
+                continue
+            for form in _forms(value):
+                text = text.replace(show_value(form), CONCEALED)
+                if len(form) >= _BARE_FORM_CHARS:
+                    text = text.replace(form, CONCEALED)
+        return text
+
+
+def _forms(value: str) -> list[str]:
+    """The forms in which an action may quote `value`, longest first."""
+    trimmed = value.strip()
+    forms = {value, trimmed, trimmed.lower(), trimmed.upper()}
+    for pattern in (r"[,;]", r"[\s,;]+"):
+        forms.update(part.strip() for part in re.split(pattern, trimmed) if part.strip())
+    return sorted(forms, key=len, reverse=True)

@@ -42,6 +42,7 @@ from mimecast_soar.actions.spec import (
 from mimecast_soar.errors import MimecastSoarError
 from mimecast_soar.runtime.resolve import RowResolver
 from mimecast_soar.runtime.tables import InputRow
+from mimecast_soar.runtime.templates import RenderInterrupted
 from mimecast_soar.secret import Redactor
 
 _T = TypeVar("_T")
@@ -54,6 +55,9 @@ ROW_BUFFER = 512
 #: Rows that may finish ahead of the head row (the oldest unfinished one) while it waits, e.g.
 #: on a retry's backoff. With only 2 x concurrency, one retried row stalled the whole run.
 ORDER_WINDOW = 256
+
+#: The error row of a row whose template was interrupted, when the runner has no `stop` event.
+INTERRUPTED_TEMPLATE = "the run was interrupted while this row's template was rendering"
 
 #: The error row of a state-changing row that was in flight when the run was interrupted.
 INTERRUPTED_CHANGE = (
@@ -257,7 +261,7 @@ class TableRunner:
     async def _rows_for(self, input_row: InputRow) -> AsyncIterator[Row]:
         if self._fatal is not None:
             yield error_row(
-                f"not processed: the run stopped after an earlier row failed: {self._fatal.message}"
+                f"not processed: the run stopped after an earlier row failed: {self.summary.fatal}"
             )
             return
         if input_row.values is None:
@@ -265,20 +269,31 @@ class TableRunner:
             return
         try:
             values = self.resolver.resolve(input_row.values)
+        except RenderInterrupted:
+            if self.stop is not None:
+                # Ctrl-C: the stop that comes with it cancels the run, leaving this row out as
+                # unfinished (a state change is marked as of unknown outcome, see `_salvage`).
+                await anyio.sleep_forever()
+            yield error_row(INTERRUPTED_TEMPLATE)
+            return
         except MimecastSoarError as error:
             yield error_row(describe_error(error))
             return
         except Exception as error:  # a row must never vanish
             yield error_row(describe_error(error))
             return
+        conceal = self.resolver.concealed
         try:
             async for row in run_row(self.spec, self.context, values):
+                if conceal and isinstance(row.get("error"), str):
+                    row["error"] = self.resolver.conceal(values, row["error"])
                 yield row
         except MimecastSoarError as error:
+            message = self.resolver.conceal(values, error.message) if conceal else error.message
             if self._fatal is None:
                 self._fatal = error
-                self.summary.fatal = self.redactor(error.message)
-            yield error_row(error.message)
+                self.summary.fatal = self.redactor(message)
+            yield error_row(message)
 
     def _write(self, slot: _Slot, row: Row) -> None:
         row = redact_row(row, self.redactor, deep=self._deep_redact)

@@ -16,10 +16,12 @@ from mimecast_soar.runtime.connection import Connection
 from mimecast_soar.runtime.resolve import RowResolver, check_settings
 from mimecast_soar.runtime.runner import ProgressSink, RowSink, RunSummary, TableRunner
 from mimecast_soar.runtime.tables import InputRow
-from mimecast_soar.runtime.templates import TemplateRenderer
+from mimecast_soar.runtime.templates import RenderLimits, TemplateRenderer
 
 if TYPE_CHECKING:
     # Annotations only: httpx comes with the client (`mimecast_soar.api`), anyio with the runner.
+    import threading
+
     import anyio
     import httpx
 
@@ -50,11 +52,13 @@ async def run_to_sink(
     on_notice: Callable[[str], None] | None = None,
     stop: anyio.Event | None = None,
     on_row_start: Callable[[], None] | None = None,
+    interrupt: threading.Event | None = None,
 ) -> RunSummary:
     """Run `spec` over `rows`, writing output rows to `sink`. Raises only before any call.
 
     Setting `stop` starts no further row (see `TableRunner`); cancelling the call after that
-    still writes what finished.
+    still writes what finished. Setting `interrupt` (from a signal handler) stops a template
+    while it renders; set `stop` with it.
     """
     from mimecast_soar.api import MimecastClient
 
@@ -71,7 +75,10 @@ async def run_to_sink(
     resolver = RowResolver.build(
         spec,
         settings,
-        renderer=TemplateRenderer(),
+        renderer=TemplateRenderer(
+            limits=RenderLimits(connection.template_deadline_seconds, interrupt),
+            secret_names=connection.secret_reference_names(),
+        ),
         reference_values=connection.template_context(),
     )
 
