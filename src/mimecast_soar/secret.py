@@ -145,23 +145,30 @@ def _with_lower_hex(form: str) -> str:
     return _PERCENT_HEX.sub(lambda match: match.group().lower(), form)
 
 
+def _longest_first(form: str) -> tuple[int, str]:
+    return -len(form), form
+
+
 class Redactor:
     """Replaces every registered secret, in every form of `secret_forms`, by a mask.
 
     Short values (under 4 characters) are not registered: masking them would garble ordinary
     text and they cannot be meaningful credentials. The forms are worked out once, when a
-    secret is added, into one tuple ordered longest first (so a form containing another is
-    masked whole); a call is then one fast substring test per form. That is several times
-    cheaper than one regex alternation of the forms, which `re` tries form by form at each
-    position (benchmarks/bench_redaction.py).
+    secret is added. A call first tests the text for the *probes*, the forms that contain no
+    other form (a text holding any form holds one of them), with one fast substring test each;
+    only when one is there are the forms containing it masked, longest first so a form
+    containing another is masked whole. That is several times cheaper than one regex
+    alternation of the forms, which `re` tries form by form at each position
+    (benchmarks/bench_redaction.py).
     """
 
-    __slots__ = ("_forms", "_ordered", "_shortest", "_values")
+    __slots__ = ("_forms", "_probes", "_shortest", "_values")
 
     def __init__(self, secrets: Iterable[Secret | str] = ()) -> None:
         self._values: set[str] = set()
         self._forms: set[str] = set()
-        self._ordered: tuple[str, ...] = ()
+        # (probe, the forms containing it longest first, the probe itself last)
+        self._probes: tuple[tuple[str, tuple[str, ...]], ...] = ()
         self._shortest = 0
         for secret in secrets:
             self.add(secret)
@@ -186,16 +193,24 @@ class Redactor:
         forms |= {_with_lower_hex(form) for form in forms if "%" in form}
         self._forms |= forms
         self._values.add(value)
+        ordered = sorted(self._forms, key=_longest_first)
+        probes = [
+            form for form in ordered if not any(other in form for other in ordered if other != form)
+        ]
         # Rebuilt whole and swapped in one assignment, so a concurrent call sees either set.
-        ordered = tuple(sorted(self._forms, key=lambda form: (-len(form), form)))
+        self._probes = tuple(
+            (probe, tuple(form for form in ordered if probe in form)) for probe in probes
+        )
         self._shortest = len(ordered[-1])
-        self._ordered = ordered
 
     def __call__(self, text: str) -> str:
         """Return `text` with every registered secret, in any of its forms, masked."""
         if len(text) < self._shortest:
             return text
-        for form in self._ordered:
+        found = [forms for probe, forms in self._probes if probe in text]
+        if not found:
+            return text
+        for form in sorted({form for forms in found for form in forms}, key=_longest_first):
             if form in text:
                 text = text.replace(form, MASK)
         return text
