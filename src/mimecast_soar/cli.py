@@ -10,7 +10,9 @@
 
 Bad arguments and unreadable connection files exit with status 2 and one clear line on stderr;
 row errors are data (status 0); a run stopped by a fatal error (bad credentials, expired binding,
-TLS failure) exits with status 1 after writing an error row for every input row.
+TLS failure) exits with status 1 after writing an error row for every input row. Every line for
+standard error goes through `_say`, which escapes control characters a server may have put in a
+message; a connection with `verify_ssl = false` gets one warning line before its first call.
 """
 
 from __future__ import annotations
@@ -29,6 +31,19 @@ EXIT_INTERRUPTED = 130
 
 class UsageError(Exception):
     """A command-line mistake: printed as one line, exit status 2."""
+
+
+def _say(text: str) -> None:
+    """Print one line on standard error, its control characters (server text) made visible."""
+    from mimecast_soar.safetext import printable
+
+    print(printable(text), file=sys.stderr)
+
+
+def _warn_tls(connection: Any) -> None:
+    """Print the warning line of a connection that does not verify TLS certificates."""
+    if connection.tls_warning:
+        _say(connection.tls_warning)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -177,6 +192,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = _parse_settings(args.set)
     check_settings(spec, settings)
     connection = load_connection(args.connection, label=args.label, env=os.environ)
+    _warn_tls(connection)
     from datetime import UTC, datetime
 
     window = batch_window(args.batch_start, args.batch_end, env=os.environ, now=datetime.now(UTC))
@@ -206,10 +222,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for row in itertools.islice(rows, point.in_flight_rows):
             writer.write(row.lhub_id, error_row(UNKNOWN_AFTER_KILL))
             progress.advance(1, 1)
-        print(
+        _say(
             f"{point.in_flight_rows} row(s) were in flight when the previous run stopped: "
-            "their outcome is unknown and they were not sent again (see their error rows)",
-            file=sys.stderr,
+            "their outcome is unknown and they were not sent again (see their error rows)"
         )
     interrupted = stopped = False
     try:
@@ -223,7 +238,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 window=window,
                 concurrency=args.concurrency,
                 progress=progress,
-                on_notice=lambda text: print(text, file=sys.stderr),
+                on_notice=_say,
                 on_row_start=journal.row_started if journal and spec.mutating else None,
             )
         )
@@ -237,22 +252,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
             journal.finish(complete=not stopped and sys.exc_info()[0] is None)
     done = point.done_rows + summary.completed_rows
     if interrupted:
-        print(
+        _say(
             f"interrupted: {done} input rows done ({summary.output_rows} output rows written "
             f"now, {summary.interrupted_rows} marked as unknown outcome); "
-            + ("continue with --resume" if journal is not None else "no output file to resume"),
-            file=sys.stderr,
+            + ("continue with --resume" if journal is not None else "no output file to resume")
         )
         return EXIT_INTERRUPTED
-    print(
+    _say(
         f"{spec.name}: {summary.input_rows} input rows, {summary.output_rows} output rows, "
         f"{summary.error_rows} error rows"
         + (f", {point.done_rows} already done" if point.done_rows else "")
-        + (f", {point.in_flight_rows} in flight before" if point.in_flight_rows else ""),
-        file=sys.stderr,
+        + (f", {point.in_flight_rows} in flight before" if point.in_flight_rows else "")
     )
     if summary.fatal:
-        print(f"error: the run stopped: {summary.fatal}", file=sys.stderr)
+        _say(f"error: the run stopped: {summary.fatal}")
         return EXIT_FATAL
     return EXIT_OK
 
@@ -310,13 +323,15 @@ def _cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
 
     from mimecast_soar.runtime import load_connection
     from mimecast_soar.runtime.check import check_connection
+    from mimecast_soar.safetext import printable
 
     connection = load_connection(args.connection, label=args.label, env=os.environ)
+    _warn_tls(connection)
     ok, message = anyio.run(check_connection, connection)
     if ok:
-        out.write(message + "\n")
+        out.write(printable(message) + "\n")
         return EXIT_OK
-    print(f"error: {message}", file=sys.stderr)
+    _say(f"error: {message}")
     return EXIT_FATAL
 
 
@@ -412,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _say(f"error: {error}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -421,7 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mimecast_soar.errors import MimecastSoarError
 
         if isinstance(error, MimecastSoarError):
-            print(f"error: {error.message}", file=sys.stderr)
+            _say(f"error: {error.message}")
             return EXIT_USAGE if not error.fatal or _is_config(error) else EXIT_FATAL
         raise
 

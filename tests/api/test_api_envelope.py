@@ -156,6 +156,38 @@ def test_format_error_excerpt_is_short_and_redacted() -> None:
     assert len(message) < 400
 
 
+HOSTILE = "\x1b[2J\x1b]0;title\x07\u202eevil\u202c\r\nforged line\x00"
+
+
+def test_format_error_excerpt_escapes_terminal_controls() -> None:
+    content = f"<html>{HOSTILE}</html>".encode()
+    with pytest.raises(ResponseFormatError) as caught:
+        parse_envelope(content, path=PATH, http_status=200)
+    message = str(caught.value)
+    assert "\\x1b[2J\\x1b]0;title\\x07\\u202eevil\\u202c" in message
+    for raw in ("\x1b", "\x07", "\u202e", "\x00", "\n"):
+        assert raw not in message
+
+
+def test_fail_messages_are_escaped_capped_and_redacted() -> None:
+    long_message = f"{HOSTILE} {ACCESS_KEY} " + "y" * 5000
+    errors = [{"code": HOSTILE, "message": long_message}]
+    body = envelope(fail=[{"key": {"id": 1}, "errors": errors}])
+    response = parse_envelope(
+        orjson.dumps(body), path=PATH, http_status=200, redactor=Redactor([ACCESS_KEY])
+    )
+    with pytest.raises(RequestFailedError) as caught:
+        response.raise_for_failures(PATH)
+    error = caught.value
+    for text in (error.message, error.detail or "", error.code or ""):
+        assert ACCESS_KEY not in text
+        assert not any(raw in text for raw in ("\x1b", "\u202e", "\r", "\n", "\x00"))
+    assert len(error.message) < 1_200
+    assert "[cut: " in error.message
+    assert error.detail is not None
+    assert "**********" in error.detail
+
+
 @pytest.mark.anyio
 async def test_client_does_not_raise_for_fail_entries(clock: FakeClock) -> None:
     server = Server(lambda request: reply(DUPLICATE_MEMBER))

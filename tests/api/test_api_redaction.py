@@ -157,3 +157,52 @@ async def test_transport_error_text_is_redacted(clock: FakeClock) -> None:
     assert_clean(str(caught.value) + repr(caught.value))
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status_code", [400, 401, 500])
+async def test_a_token_endpoint_echoing_its_form_gets_every_form_masked(
+    clock: FakeClock, status_code: int
+) -> None:
+    import base64
+    import json
+    from urllib.parse import parse_qsl, quote, quote_plus
+
+    from mimecast_soar.api import Api2Credentials
+    from mimecast_soar.secret import Secret
+
+    secret = 'p+s/w=ö "x" \\ end'
+    credentials = Api2Credentials("cid-echo", Secret(secret))
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        form = request.content.decode()
+        basic = base64.b64encode(f"cid-echo:{dict(parse_qsl(form))['client_secret']}".encode())
+        said = f"form {form} json {json.dumps(dict(parse_qsl(form)))} basic {basic.decode()}"
+        return httpx.Response(
+            status_code, content=orjson.dumps({"error": "bad", "error_description": said})
+        )
+
+    server = Server(handle)
+    async with make_client(server, clock, credentials=credentials, retry=ONE_ATTEMPT) as client:
+        with pytest.raises(MimecastError) as caught:
+            await client.call(PATH, [], mutating=False)
+    error = caught.value
+    shown = " ".join((str(error), repr(error), str(error.detail), str(error.code)))
+    assert "client_secret=**********&grant_type" in shown
+    for form in (secret, quote_plus(secret), quote(secret, safe=""), json.dumps(secret)[1:-1]):
+        assert form not in shown
+
+
+@pytest.mark.anyio
+async def test_transport_error_text_is_escaped_and_capped(clock: FakeClock) -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("peer said \x1b[2J\x1b]0;t\x07\u202e\r\nforged " + "z" * 1000)
+
+    server = Server(handle)
+    async with make_client(server, clock, retry=ONE_ATTEMPT) as client:
+        with pytest.raises(MimecastError) as caught:
+            await client.call(PATH, [], mutating=False)
+    message = str(caught.value)
+    assert "peer said \\x1b[2J\\x1b]0;t\\x07\\u202e forged" in message  # CR LF: one space
+    assert not any(raw in message for raw in ("\x1b", "\x07", "\u202e", "\r", "\n"))
+    assert len(message) < 500

@@ -185,3 +185,17 @@ def test_devo_exec_writes_nothing_for_a_folder_without_a_part_file(
     }
     assert exec_action("find_groups", env, io.StringIO()) == 0
     assert output.read_text() == ""
+
+
+def test_devo_exec_warns_once_when_tls_verification_is_off(native_platform: Platform) -> None:
+    rows = [{"lhub_id": n, "q": ""} for n in range(1, 4)]
+    variables = {"___query": "{{ q }}", "___page_size": "2", "__lh_ssl_verify": "False"}
+    env, _output = native_platform.env(rows, variables)
+    stderr = io.StringIO()
+    assert exec_action("find_groups", env, stderr) == 0
+    warning = "warning: TLS certificate verification is off for this connection"
+    assert stderr.getvalue().count(warning) == 1
+    verified = io.StringIO()
+    env, _output = native_platform.env(rows, {**variables, "__lh_ssl_verify": "True"})
+    assert exec_action("find_groups", env, verified) == 0
+    assert warning not in verified.getvalue()

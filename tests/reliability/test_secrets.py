@@ -104,3 +104,23 @@ def test_the_session_secret_scan_finds_a_planted_secret(tmp_path: Path) -> None:
     scan.path(leaky, "leaky file")
     assert scan.leaks() == ["leaky file (out.jsonl): planted"]
     leaky.write_text("clean\n")  # the artefact scan at teardown must not fail this session
+
+
+def test_the_session_secret_scan_finds_a_secret_in_its_encoded_forms() -> None:
+    import base64
+    import json
+    from urllib.parse import quote_plus
+
+    secret = 'enc+oded/sec=ret "9"'
+    scan = SecretScan()
+    scan.secret(secret, "encoded")
+    basic = base64.b64encode(f"user-x:{secret}".encode()).decode()
+    scan.text(f"client_secret={quote_plus(secret)}&grant_type=x", "form")
+    scan.text(json.dumps({"client_secret": secret}), "json")
+    scan.text(f"Authorization: Basic {basic}", "basic header")
+    scan.text("client_secret=**********", "masked")
+    assert scan.leaks() == [
+        "form: encoded (form-encoded)",
+        "json: encoded (json-escaped)",
+        "basic header: encoded (base64 at offset 1)",
+    ]

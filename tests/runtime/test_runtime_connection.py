@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -246,6 +247,45 @@ def test_proxy_prefers_the_remote_agent() -> None:
     assert Connection.from_mapping(both).proxy == "socks5://agent:1080"
     only = {**API2, "https_proxy": "http://proxy:3128"}
     assert Connection.from_mapping(only).proxy == "http://proxy:3128"
+
+
+PROXY_PASSWORD = "pr0xy-pa55-8812"
+
+
+@pytest.mark.parametrize("field", ["socks_proxy", "https_proxy"])
+def test_proxy_passwords_never_show_in_a_repr(field: str) -> None:
+    scheme = "socks5h" if field == "socks_proxy" else "http"
+    url = f"{scheme}://agent:{PROXY_PASSWORD}@proxy.example:1080"
+    connection = Connection.from_mapping({**API2, field: url})
+    assert connection.proxy == url  # the client still gets the whole URL
+    settings = connection.client_settings()
+    assert settings.proxy == url
+    shown = [repr(connection), str(connection), repr(vars(connection)), repr(settings)]
+    shown.append(connection.redactor()(f"refused by {url} (password {PROXY_PASSWORD})"))
+    for text in shown:
+        assert PROXY_PASSWORD not in text
+    assert f"{scheme}://agent:**********@proxy.example:1080" in repr(connection)
+    # `asdict` would copy the Secrets out: it refuses, without showing them.
+    with pytest.raises(TypeError) as caught:
+        dataclasses.asdict(connection)
+    assert PROXY_PASSWORD not in str(caught.value)
+
+
+def test_errors_about_a_proxy_do_not_show_its_password() -> None:
+    message = config_error({**API2, "https_proxy": f"ftp://u:{PROXY_PASSWORD}@proxy:21"})
+    assert message.startswith("https_proxy must be a URL")
+    data = {**API2, "socks_proxy": f"socks5://u:{PROXY_PASSWORD}@agent:1080/{{{{ nope }}}}"}
+    message = config_error(data)
+    assert "nope" in message
+    assert PROXY_PASSWORD not in message
+
+
+def test_the_tls_warning_is_there_only_when_verification_is_off() -> None:
+    assert Connection.from_mapping(API2).tls_warning is None
+    off = Connection.from_mapping({**API2, "verify_ssl": "false"})
+    assert off.tls_warning == (
+        "warning: TLS certificate verification is off for this connection (verify_ssl = false)"
+    )
 
 
 def test_client_settings_carry_the_connection() -> None:

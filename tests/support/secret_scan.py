@@ -6,25 +6,59 @@ stdout/stderr and notices, `SCAN.path(...)` for output files. Every file left un
 `tmp_path` of a test in `tests/cli` or `tests/reliability` is handed over at teardown, except
 connection files (`*.toml`, `conn*`), which hold the secrets by design. At the end
 of the session every artefact is scanned for every secret (so a secret registered late still
-counts); a leak fails the session with the artefact and which secret (by name, not value).
+counts), in every encoded form a leak may take (`encoded_forms`: URL-encoded, JSON-escaped,
+base64 alone or inside a longer base64 text); a leak fails the session with the artefact,
+which secret (by name, not value) and in which form.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 
 _SCANNED_DIRS = ("tests/cli/", "tests/reliability/")
 _MAX_TEXT_CHARS = 2_000_000
+# Encoded forms shorter than this are too likely to occur by chance in a large artefact.
+_MIN_FORM_CHARS = 8
+
+
+def encoded_forms(value: str) -> dict[str, str]:
+    """Form name by text: how `value` may appear once a library or a server has encoded it.
+
+    Written here independently of `mimecast_soar.secret`, so the scan checks the redactor
+    rather than repeating it. Base64 inside a longer text (an ``Authorization: Basic`` value,
+    say) is found by the characters that depend on `value` alone, at each of the three byte
+    offsets it can start at.
+    """
+    forms = {
+        quote(value, safe=""): "url-encoded",
+        quote(value): "url-encoded",
+        quote_plus(value): "form-encoded",
+        json.dumps(value)[1:-1]: "json-escaped",
+        json.dumps(value, ensure_ascii=False)[1:-1]: "json-escaped",
+    }
+    data = value.encode("utf-8")
+    for offset in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(b"\x00" * offset + data).decode()
+            first = (8 * offset + 5) // 6  # the first character with no bit of the offset bytes
+            last = 8 * (offset + len(data)) // 6  # past the last with no bit of what follows
+            forms.setdefault(text[first:last], f"base64 at offset {offset}")
+    forms.pop(value, None)
+    return {form: name for form, name in forms.items() if len(form) >= _MIN_FORM_CHARS}
 
 
 class SecretScan:
     """The secrets known and the artefacts handed over in one session."""
 
     def __init__(self) -> None:
+        #: Name by text, for each secret and each of its encoded forms.
         self.secrets: dict[str, str] = {}
         self.texts: list[tuple[str, str]] = []
         self.paths: list[tuple[str, Path]] = []
@@ -33,6 +67,8 @@ class SecretScan:
         """Register a secret value (values under 6 characters are too common to scan for)."""
         if value and len(value) >= 6:
             self.secrets.setdefault(value, name)
+            for form, how in encoded_forms(value).items():
+                self.secrets.setdefault(form, f"{name} ({how})")
 
     def text(self, text: str, where: str) -> None:
         """Hand over a text a run produced (stdout, stderr, an error message, a notice)."""

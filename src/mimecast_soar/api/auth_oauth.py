@@ -34,6 +34,7 @@ from mimecast_soar.api.credentials import Api2Credentials
 from mimecast_soar.api.envelope import excerpt
 from mimecast_soar.api.failures import error_for_status, mimecast_code_and_message
 from mimecast_soar.errors import AuthenticationError
+from mimecast_soar.safetext import safe_text
 from mimecast_soar.secret import Redactor
 
 __all__ = ["DEFAULT_TOKEN_TTL_SECONDS", "OAuthAuth", "refresh_margin_seconds"]
@@ -136,7 +137,7 @@ class OAuthAuth(httpx.Auth):
         client_id = self._credentials.client_id
         if response.status_code != 200:
             code, detail = (
-                self._redactor(text) if text else None
+                safe_text(self._redactor(text)) if text else None
                 for text in mimecast_code_and_message(response.content)
             )
             said = ": ".join(p for p in (code, detail) if p)

@@ -7,7 +7,9 @@ only means "the function ran": the outcome is in ``fail[]`` (entries ``{"key", "
 ``fail`` (https://www.mimecast.com/tech-connect/documentation/api-overview/response-code/).
 
 Bodies are encoded and decoded with orjson. A body that is not JSON, is cut short, or is JSON
-of another shape raises `ResponseFormatError` carrying a short, redacted excerpt.
+of another shape raises `ResponseFormatError` carrying a short, redacted excerpt. Server text
+quoted in a message (an excerpt, a ``fail[]`` entry) is redacted, then made inert and capped by
+`safe_text`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mimecast_soar.errors import (
     RequestFailedError,
     ResponseFormatError,
 )
+from mimecast_soar.safetext import safe_text
 from mimecast_soar.secret import Redactor
 
 __all__ = [
@@ -46,14 +49,12 @@ def encode_request(data: list[Any], meta: dict[str, Any] | None = None) -> bytes
 
 
 def excerpt(content: bytes, redactor: Redactor | None = None) -> str:
-    """The start of a body as one short line of text, with secrets masked."""
+    """The start of a body as one short line of inert text, with secrets masked."""
     text = content.decode("utf-8", errors="replace")
     text = " ".join(text.split())
     if redactor is not None:
-        text = redactor(text)
-    if len(text) > _EXCERPT_CHARS:
-        text = text[:_EXCERPT_CHARS] + "..."
-    return text or "(empty body)"
+        text = redactor(text)  # before the cut, so no secret is cut into a maskless prefix
+    return safe_text(text, _EXCERPT_CHARS) or "(empty body)"
 
 
 @dataclass(frozen=True)
@@ -107,23 +108,22 @@ class MimecastResponse:
             return
         details = [d for f in self.fail for d in f.errors]
         first = details[0] if details else None
+        redact = self.redactor if self.redactor is not None else _same
         if self.fail:
-            described = "; ".join(f.describe() for f in self.fail)
+            described = "; ".join(safe_text(redact(f.describe())) for f in self.fail)
             message = f"Mimecast reported a failure on {path}: {described}"
             if self.status != 200:
                 message += f" (status {self.status})"
         else:
             message = f"Mimecast reported status {self.status} on {path} without error details"
         message += "."
-        detail = first.message if first else None
-        if self.redactor is not None:
-            message = self.redactor(message)
-            detail = self.redactor(detail) if detail else detail
+        detail = safe_text(redact(first.message)) if first and first.message else None
+        code = safe_text(redact(first.code)) if first and first.code else None
         raise RequestFailedError(
-            message,
+            redact(message),
             path=path,
             http_status=self.http_status,
-            code=first.code if first else None,
+            code=code,
             detail=detail,
             failures=self.fail,
         )
@@ -204,6 +204,10 @@ def _parse_error_detail(error: Any) -> MimecastErrorDetail:
         retryable=error.get("retryable") is True,
         field_name=_text(error.get("field")),
     )
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def _text(value: Any) -> str | None:

@@ -7,7 +7,9 @@ HTTP codes follow https://www.mimecast.com/tech-connect/documentation/api-overvi
 taken from the body when it has them: ``fail[0].errors[0]`` in the envelope, ``detail`` in API
 2.0 throttling bodies, ``error``/``error_description`` from the OAuth endpoint.
 
-Every message names the API path and passes through the connection's `Redactor`.
+Every message names the API path and passes through the connection's `Redactor`; server text in
+it (Mimecast's code and message, a Location, an exception's text) is made inert and capped by
+`safe_text` after redaction.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from mimecast_soar.errors import (
     TLSError,
     TransportError,
 )
+from mimecast_soar.safetext import safe_text
 from mimecast_soar.secret import Redactor
 
 __all__ = ["error_for_exception", "error_for_status", "mimecast_code_and_message", "reset_ms_of"]
@@ -85,7 +88,8 @@ def error_for_status(
     if 200 <= status < 300:
         return None
     code, detail = (
-        redactor(text) if text else None for text in mimecast_code_and_message(response.content)
+        safe_text(redactor(text)) if text else None
+        for text in mimecast_code_and_message(response.content)
     )
     said = ": ".join(p for p in (code, detail) if p)
     status_text = f"HTTP {status}, {said}" if said else f"HTTP {status}"
@@ -121,7 +125,7 @@ def error_for_status(
             message = message[:-1] + f": {excerpt(response.content, redactor)}"
         error = ServerError(redactor(message), **kwargs)
     elif 300 <= status < 400:
-        location = response.headers.get("Location", "no location given")
+        location = safe_text(redactor(response.headers.get("Location", "no location given")))
         message = (
             f"Unexpected redirect (HTTP {status}) on {path} to {location}; "
             "check base_url and region."
@@ -193,8 +197,7 @@ def _host_of(exc: httpx.HTTPError) -> str:
 
 def _reason(exc: BaseException, redactor: Redactor) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    text = redactor(text)
-    return text if len(text) <= _REASON_CHARS else text[:_REASON_CHARS] + "..."
+    return safe_text(redactor(text), _REASON_CHARS)
 
 
 def _str(value: Any) -> str | None:

@@ -35,6 +35,7 @@ from mimecast_soar.devo.throttle import Throttle, ThrottledClient
 from mimecast_soar.errors import MimecastSoarError
 from mimecast_soar.runtime.connection import Connection
 from mimecast_soar.runtime.runner import redact_row
+from mimecast_soar.safetext import printable
 from mimecast_soar.secret import Redactor
 
 #: The process-wide client host (the one sanctioned piece of module state, see `host`).
@@ -123,4 +124,4 @@ def _run_in_host(
 def _notice(text: str) -> None:
     # Under the shim's file IO, stderr is attached to the next result line.
     client = HOST.client
-    print(client.redactor(text) if client is not None else text, file=sys.stderr)
+    print(printable(client.redactor(text) if client is not None else text), file=sys.stderr)

@@ -38,6 +38,7 @@ from mimecast_soar.runtime.runner import RunSummary
 from mimecast_soar.runtime.session import run_to_sink
 from mimecast_soar.runtime.tables import InputRow, read_table
 from mimecast_soar.runtime.writers import RUN_FLUSH_INTERVAL_SECONDS, open_writer
+from mimecast_soar.safetext import printable
 
 EXIT_OK = 0
 EXIT_FATAL = 1
@@ -86,9 +87,11 @@ def exec_action(action: str, env: Mapping[str, str], stderr: IO[str]) -> int:
     rows = input_rows(env)
     target = output_path(env)
     redactor = connection.redactor()
+    if connection.tls_warning:
+        print(connection.tls_warning, file=stderr)
 
     def notice(text: str) -> None:
-        print(redactor(text), file=stderr)
+        print(printable(redactor(text)), file=stderr)
 
     async def go() -> RunSummary:
         async with ThrottledClient(
@@ -121,6 +124,6 @@ def exec_action(action: str, env: Mapping[str, str], stderr: IO[str]) -> int:
         file=stderr,
     )
     if summary.fatal:
-        print(f"error: the run stopped: {summary.fatal}", file=stderr)
+        print(printable(f"error: the run stopped: {summary.fatal}"), file=stderr)
         return EXIT_FATAL
     return EXIT_OK

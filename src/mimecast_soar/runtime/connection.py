@@ -21,8 +21,9 @@ passed. Reference values are rendered (`{{name}}`, sandboxed) into every other t
 field naming a value that does not exist is an error, not an empty text. API 1.0 needs its four
 keys, API 2.0 its two; mixing the sets or completing neither is an error naming the fields.
 
-Secret fields and secret reference values are `Secret`s; `repr`, `str` and every error message
-are scrubbed of them.
+Secret fields and secret reference values are `Secret`s, and the proxy URLs `SecretUrl`s (their
+password is masked); `repr`, `str` and every error message are scrubbed of them, and
+`dataclasses.asdict` refuses (a `Secret` cannot be copied out by pickling).
 """
 
 from __future__ import annotations
@@ -40,13 +41,17 @@ from mimecast_soar.runtime.templates import (
     RenderLimits,
     TemplateRenderer,
 )
-from mimecast_soar.secret import Redactor, Secret
+from mimecast_soar.secret import Redactor, Secret, SecretUrl
 
 if TYPE_CHECKING:
     from mimecast_soar.api import ClientSettings
 
 _T = TypeVar("_T")
 _NO_ENV: Mapping[str, str] = MappingProxyType({})
+#: The warning line of a connection that does not verify TLS certificates.
+TLS_OFF_WARNING = (
+    "warning: TLS certificate verification is off for this connection (verify_ssl = false)"
+)
 _URL_SCHEMES = {
     "base_url": ("http", "https"),
     "https_proxy": ("http", "https"),
@@ -68,8 +73,8 @@ class Connection:
     client_id: str | None = None
     client_secret: Secret | None = None
     verify_ssl: bool = True
-    socks_proxy: str | None = None
-    https_proxy: str | None = None
+    socks_proxy: SecretUrl | None = None
+    https_proxy: SecretUrl | None = None
     ca_bundle: str | None = None
     timeout_seconds: float = 30.0
     template_deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
@@ -106,6 +111,9 @@ class Connection:
         """Validate one connection given as a mapping (a file's table, the platform's fields)."""
         merged = parse.apply_env(data, env)
         scrub = Redactor(parse.raw_secrets(merged))
+        for name in ("socks_proxy", "https_proxy"):
+            if isinstance(merged.get(name), str):
+                scrub.add(SecretUrl(merged[name]))
         try:
             parse.check_keys(data)
             return _build(cls, merged)
@@ -119,8 +127,14 @@ class Connection:
 
     @property
     def proxy(self) -> str | None:
-        """The proxy to route through: the Remote Agent (socks) wins over an HTTPS proxy."""
-        return self.socks_proxy or self.https_proxy
+        """The proxy URL to route through: the Remote Agent (socks) wins over an HTTPS proxy."""
+        chosen = self.socks_proxy or self.https_proxy
+        return chosen.get() if chosen else None
+
+    @property
+    def tls_warning(self) -> str | None:
+        """`TLS_OFF_WARNING` when the connection turns certificate verification off, else None."""
+        return None if self.verify_ssl else TLS_OFF_WARNING
 
     def client_settings(self) -> ClientSettings:
         """The API client's settings for this connection."""
@@ -153,6 +167,7 @@ class Connection:
             value for name in parse.SECRET_FIELDS if (value := getattr(self, name)) is not None
         ]
         secrets.extend(v for v in self.reference_values.values() if isinstance(v, Secret))
+        secrets.extend(url for url in (self.socks_proxy, self.https_proxy) if url is not None)
         return Redactor(secrets)
 
     def secret_reference_names(self) -> frozenset[str]:
@@ -197,7 +212,12 @@ def _build(cls: type[Connection], data: Mapping[str, Any]) -> Connection:
         if value is not None:
             value = _render(renderer, value, name, context)
             _check_url(value, name)
-        texts[name] = Secret(value) if name in parse.SECRET_FIELDS and value else value or None
+        if name in parse.SECRET_FIELDS and value:
+            texts[name] = Secret(value)
+        elif name in _URL_SCHEMES and name != "base_url" and value:
+            texts[name] = SecretUrl(value)  # a proxy URL may carry a password
+        else:
+            texts[name] = value or None
     return cls(
         **texts,
         verify_ssl=parse.boolean(data.get("verify_ssl"), "verify_ssl", default=True),

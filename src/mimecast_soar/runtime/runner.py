@@ -43,6 +43,7 @@ from mimecast_soar.errors import MimecastSoarError
 from mimecast_soar.runtime.resolve import RowResolver
 from mimecast_soar.runtime.tables import InputRow
 from mimecast_soar.runtime.templates import RenderInterrupted
+from mimecast_soar.safetext import printable
 from mimecast_soar.secret import Redactor
 
 _T = TypeVar("_T")
@@ -97,13 +98,15 @@ class RunSummary:
 
 
 def redact_row(row: Row, redactor: Redactor, *, deep: bool) -> Row:
-    """Scrub every secret from a row's error (and, when `deep`, from every text in it)."""
-    if not len(redactor):
-        return row
-    if not deep:
-        error = row.get("error")
-        if isinstance(error, str):
-            row["error"] = redactor(error)
+    """Scrub every secret from a row's error (and, when `deep`, from every text in it).
+
+    The error is also made printable: it may quote a server's text, and rows are read in
+    terminals and spreadsheets.
+    """
+    error = row.get("error")
+    if isinstance(error, str):
+        row["error"] = printable(redactor(error))
+    if not deep or not len(redactor):
         return row
     scrubbed: Row = _scrub(row, redactor)
     return scrubbed
