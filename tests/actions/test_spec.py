@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from tests.support.simadmin import SimAdmin
 
 from mimecast_soar.actions import (
     ActionContext,
@@ -30,7 +31,6 @@ from mimecast_soar.api.endpoints import (
 )
 from mimecast_soar.errors import MimecastError
 from mimecast_soar.runtime.connection import Connection
-from tests.support.simadmin import SimAdmin
 
 pytestmark = pytest.mark.anyio
 
@@ -119,9 +119,11 @@ async def test_pages_are_the_endpoints_size_or_smaller_when_fewer_records_are_wa
     capped = [record async for record in context.paginate(FIND_GROUPS, [{}], max_records=3)]
     asked_capped = page_sizes()
     every = [record async for record in context.paginate(FIND_GROUPS, [{}])]
-    assert len(capped) == 3 and len(every) > 3
+    assert len(capped) == 3
+    assert len(every) > 3
     # The capped pull asks for 3 (then at most 1, to learn whether more exist).
-    assert asked_capped[0] == 3 and max(asked_capped) == 3
+    assert asked_capped[0] == 3
+    assert max(asked_capped) == 3
     assert set(page_sizes()[len(asked_capped) :]) == {FIND_GROUPS.page_size}
     with pytest.raises(UndeclaredEndpointError, match="not a paged list endpoint"):
         context.paginate(GET_POLICY, [])

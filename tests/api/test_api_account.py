@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.support.simadmin import SimAdmin
 
 from mimecast_soar.api import MimecastClient
 from mimecast_soar.api.account import Account, check_account
 from mimecast_soar.api.endpoints import ACCOUNT
 from mimecast_soar.errors import RequestFailedError
 from mimecast_soar.runtime.connection import Connection
-from tests.support.simadmin import SimAdmin
 
 pytestmark = pytest.mark.anyio
 

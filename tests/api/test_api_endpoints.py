@@ -1,4 +1,4 @@
-"""The endpoint declarations: each Mimecast path once, in api/, with a state flag that reads right."""
+"""The endpoint declarations: each Mimecast path once, in api/, with a state flag that fits."""
 
 from __future__ import annotations
 
