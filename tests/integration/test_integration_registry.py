@@ -1,4 +1,4 @@
-"""Every action of the seed has simulator scenarios in this folder (style.md habit 8).
+"""Every action of the seed has simulator scenarios in this folder, over loopback HTTP.
 
 No list is kept: the registry names the actions, and the scenarios are the async tests of this
 folder whose source runs the action by its quoted id. An action registered without scenarios
