@@ -17,7 +17,8 @@ def print_actions(manifest: dict[str, Any], out: IO[str]) -> None:
     """Every action with its inputs: label, id, kind, required, default, allowed values."""
     console = console_for(out)
     for action in manifest["actions"]:
-        title = f"{action['name']}  [dim]({action['id']}, POST {action['path']}"
+        paths = ", ".join(f"POST {endpoint['path']}" for endpoint in action["endpoints"])
+        title = f"{action['name']}  [dim]({action['id']}, {paths}"
         title += ", changes state)" if action["mutating"] else ")"
         table = Table(title=title, title_justify="left", show_lines=False, expand=False)
         for column in ("Input", "id", "kind", "required", "default / empty means", "allowed"):

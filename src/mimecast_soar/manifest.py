@@ -1,20 +1,26 @@
-"""The manifest: every action and its inputs, generated from the specs (`actions --json`)."""
+"""The manifest: every action and its inputs, generated from the specs (`actions --json`).
+
+Both forms read a `Registry` (`REGISTRY` unless given), so an action is listed here, in the docs
+and in the platform bundle as soon as its spec is registered.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mimecast_soar.actions import ACTIONS, ActionSpec
+from mimecast_soar.actions import REGISTRY, ActionSpec, Registry
 from mimecast_soar.actions.connection_fields import CONNECTION_FIELDS
 
 
 def action_manifest(spec: ActionSpec) -> dict[str, Any]:
-    """One action as plain data: identity, endpoint, and inputs with every UI property."""
+    """One action as plain data: identity, endpoints, and inputs with every UI property."""
     return {
         "id": spec.id,
         "name": spec.name,
         "description": spec.description,
-        "path": spec.path,
+        "endpoints": [
+            {"path": endpoint.path, "mutating": endpoint.mutating} for endpoint in spec.endpoints
+        ],
         "mutating": spec.mutating,
         "output": spec.output.value,
         "beyond_seed": spec.extra,
@@ -36,8 +42,8 @@ def action_manifest(spec: ActionSpec) -> dict[str, Any]:
     }
 
 
-def manifest() -> dict[str, Any]:
-    """The whole manifest: connection fields and every action of the registry."""
+def manifest(registry: Registry = REGISTRY) -> dict[str, Any]:
+    """The whole manifest: connection fields and every action of `registry`."""
     from mimecast_soar import __version__
 
     return {
@@ -56,7 +62,7 @@ def manifest() -> dict[str, Any]:
             }
             for item in CONNECTION_FIELDS
         ],
-        "actions": [action_manifest(spec) for spec in ACTIONS],
+        "actions": [action_manifest(spec) for spec in registry.actions],
     }
 
 
@@ -64,9 +70,9 @@ def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def markdown() -> str:
+def markdown(registry: Registry = REGISTRY) -> str:
     """The actions reference as Markdown (`docs/actions.md` is this text, checked by a test)."""
-    data = manifest()
+    data = manifest(registry)
     lines = [
         "# Actions reference",
         "",
@@ -93,7 +99,8 @@ def markdown() -> str:
             f"## {action['name']} — `{action['id']}`"
             + (" (beyond the seed)" if action["beyond_seed"] else ""),
             "",
-            f"{action['description']} `POST {action['path']}`"
+            f"{action['description']} "
+            + ", ".join(f"`POST {endpoint['path']}`" for endpoint in action["endpoints"])
             + (
                 " (changes state: never retried unless Mimecast surely did not act)."
                 if action["mutating"]

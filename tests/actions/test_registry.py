@@ -7,13 +7,30 @@ document and the specs cannot drift apart.
 
 from __future__ import annotations
 
+import ast
 import re
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from mimecast_soar.actions import ACTIONS, REGISTRY, InputKind, get_action
+from mimecast_soar import __version__
+from mimecast_soar.actions import (
+    ACTIONS,
+    REGISTRY,
+    ActionContext,
+    ActionSpec,
+    InputKind,
+    InputSpec,
+    OutputShape,
+    get_action,
+)
+from mimecast_soar.actions import Row as OutputRow
+from mimecast_soar.api.endpoints import Endpoint
+from mimecast_soar.devo.codegen import render_module
+from mimecast_soar.manifest import manifest, markdown
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "integration-spec.md"
 KINDS = {"Column": InputKind.COLUMN, "Jinja": InputKind.JINJA, "Param": InputKind.PARAM}
@@ -124,19 +141,6 @@ def test_names_labels_and_descriptions_come_from_the_page(action_id: str) -> Non
         assert " ".join(words[1:5]) in FORM_TEXTS, row.id
 
 
-def test_state_changing_actions_are_declared_mutating() -> None:
-    mutating = {spec.id for spec in ACTIONS if spec.mutating}
-    assert mutating == {
-        "reject_message",
-        "release_message",
-        "add_group_member",
-        "create_policy",
-        "remove_group_member",
-        "delete_policy",
-        "manage_sender",
-    }
-
-
 def test_every_select_default_is_one_of_its_options() -> None:
     for spec in ACTIONS:
         for item in spec.inputs:
@@ -149,3 +153,77 @@ def test_get_action_accepts_ids_and_seed_names() -> None:
     assert get_action("release-message").id == "release_message"
     with pytest.raises(KeyError, match="known: get_hold_message_list"):
         get_action("explode")
+
+
+async def _echo(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[OutputRow]:
+    yield {"has_error": False, "error": None, "result": values.get("note")}
+
+
+# A test action that no module of the package knows: one spec and its endpoints, nothing else.
+QUARANTINE = Endpoint("/api/test/quarantine-everything", mutating=True)
+LOOKUP = Endpoint("/api/test/get-things", mutating=False)
+TEST_ACTION = ActionSpec(
+    id="quarantine_everything",
+    name="Quarantine Everything",
+    description="A test action: look things up, then quarantine them.",
+    endpoints=(LOOKUP, QUARANTINE),
+    output=OutputShape.SINGLE,
+    inputs=(
+        InputSpec("note", "Note", "Jinja-templated note. Beyond the seed.", InputKind.JINJA),
+        InputSpec(
+            "force",
+            "Force",
+            "Whether to force it.",
+            InputKind.PARAM,
+            default="false",
+            options=("true", "false"),
+            value_type="bool",
+        ),
+    ),
+    execute=_echo,
+    extra=True,
+)
+
+
+def test_one_registered_spec_appears_in_the_manifest_the_bundle_and_the_docs() -> None:
+    registry = REGISTRY.with_actions(TEST_ACTION)
+    assert list(registry)[-1] == TEST_ACTION.id
+    assert registry.find("Quarantine Everything") is TEST_ACTION
+
+    listed = manifest(registry)["actions"][-1]
+    assert (listed["id"], listed["name"], listed["mutating"]) == (
+        "quarantine_everything",
+        "Quarantine Everything",
+        True,
+    )
+    assert listed["endpoints"] == [
+        {"path": LOOKUP.path, "mutating": False},
+        {"path": QUARANTINE.path, "mutating": True},
+    ]
+    assert [item["id"] for item in listed["inputs"]] == ["note", "force"]
+
+    module = ast.parse(render_module(__version__, registry.actions))
+    function = next(
+        node
+        for node in module.body
+        if isinstance(node, ast.FunctionDef) and node.name == TEST_ACTION.id
+    )
+    assert [arg.arg for arg in function.args.args] == ["note"]  # Force is a parameter
+    decorator = function.decorator_list[0]
+    assert isinstance(decorator, ast.Call)
+    assert ast.literal_eval(decorator.args[0]) == "Quarantine Everything"
+    assert "action='quarantine_everything'" in ast.unparse(module)  # Force's ActionParam
+
+    docs = markdown(registry)
+    section = docs[docs.index("## Quarantine Everything — `quarantine_everything`") :]
+    assert f"`POST {LOOKUP.path}`, `POST {QUARANTINE.path}` (changes state" in section
+    assert "| Force | `force` | param |" in section
+
+
+def test_building_a_registry_leaves_the_shared_one_alone_and_refuses_a_taken_id() -> None:
+    REGISTRY.with_actions(TEST_ACTION)
+    assert TEST_ACTION.id not in REGISTRY
+    assert TEST_ACTION.id not in [action["id"] for action in manifest()["actions"]]
+    assert "quarantine" not in markdown().lower()
+    with pytest.raises(ValueError, match="two actions have the id 'release_message'"):
+        REGISTRY.with_actions(replace(TEST_ACTION, id="release_message"))

@@ -11,6 +11,7 @@ import pytest
 
 from mimecast_soar.actions import BatchWindow, InputKind, InputSpec, OutputShape, SimpleContext
 from mimecast_soar.actions.spec import ActionContext, ActionSpec, Row, record_row
+from mimecast_soar.api.endpoints import Endpoint
 from mimecast_soar.errors import AuthenticationError, InvalidInputError, ServerError
 from mimecast_soar.runtime.resolve import RowResolver
 from mimecast_soar.runtime.runner import TableRunner
@@ -34,6 +35,10 @@ class ListSink:
         self.rows.append((lhub_id, row))
 
 
+#: The endpoint of the probe action (never called: its behaviour makes the rows).
+PROBE = Endpoint("/api/probe", mutating=False)
+
+
 def make_spec(behaviour: Any) -> ActionSpec:
     async def execute(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
         async for row in behaviour(values):
@@ -43,8 +48,7 @@ def make_spec(behaviour: Any) -> ActionSpec:
         id="probe",
         name="Probe",
         description="test action",
-        path="/api/probe",
-        mutating=False,
+        endpoints=(PROBE,),
         output=OutputShape.RECORDS,
         inputs=INPUTS,
         execute=execute,

@@ -11,6 +11,7 @@ import pytest
 from tests.runner.test_runner import ListSink, make_spec, runner_for
 
 from mimecast_soar.actions.spec import Row, result_row
+from mimecast_soar.api.endpoints import Endpoint
 from mimecast_soar.runtime.runner import INTERRUPTED_CHANGE, TableRunner
 from mimecast_soar.runtime.tables import InputRow
 
@@ -22,7 +23,8 @@ def _slow_spec(*, mutating: bool, seconds_per_row: dict[int, float]) -> Any:
         await anyio.sleep(seconds_per_row.get(int(values["count"]), 0))
         yield result_row(int(values["count"]))
 
-    return dataclasses.replace(make_spec(behave), mutating=mutating)
+    endpoint = Endpoint("/api/probe", mutating=mutating)
+    return dataclasses.replace(make_spec(behave), endpoints=(endpoint,))
 
 
 def _runner(spec: Any, sink: ListSink, stop: anyio.Event) -> TableRunner:

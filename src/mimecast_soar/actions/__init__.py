@@ -1,6 +1,6 @@
 """The actions: one declarative spec each (see `spec.py`), collected in `REGISTRY`."""
 
-from mimecast_soar.actions.registry import ACTIONS, REGISTRY, get_action
+from mimecast_soar.actions.registry import ACTIONS, REGISTRY, Registry, get_action
 from mimecast_soar.actions.spec import (
     ActionContext,
     ActionSpec,
@@ -9,6 +9,7 @@ from mimecast_soar.actions.spec import (
     OutputShape,
     Row,
     SimpleContext,
+    UndeclaredEndpointError,
     run_row,
 )
 from mimecast_soar.actions.values import BatchWindow
@@ -22,8 +23,10 @@ __all__ = [
     "InputKind",
     "InputSpec",
     "OutputShape",
+    "Registry",
     "Row",
     "SimpleContext",
+    "UndeclaredEndpointError",
     "get_action",
     "run_row",
 ]

@@ -25,9 +25,8 @@ from mimecast_soar.actions.spec import (
     record_row,
 )
 from mimecast_soar.actions.values import as_text, is_domain, is_email, show_value
+from mimecast_soar.api import endpoints
 from mimecast_soar.errors import InvalidInputError
-
-DIRECTORY_PAGE_SIZE = 100
 
 FIND_GROUPS_INPUTS = (
     InputSpec(
@@ -61,13 +60,7 @@ async def _find_groups(context: ActionContext, values: Mapping[str, Any]) -> Asy
     item: dict[str, Any] = {"source": given.choice("source")}
     if given.text("query"):
         item["query"] = given.text("query")
-    pull = context.client.paginate(
-        "/api/directory/find-groups",
-        [item],
-        records_key="folders",
-        page_size=min(DIRECTORY_PAGE_SIZE, cap),
-        max_records=cap,
-    )
+    pull = context.paginate(endpoints.FIND_GROUPS, [item], max_records=cap)
     async for row in record_rows(context, pull, action_name="Find groups", cap=cap):
         yield row
 
@@ -76,8 +69,7 @@ FIND_GROUPS = ActionSpec(
     id="find_groups",
     name="Find groups",
     description="This action will bring a list of groups/folders.",
-    path="/api/directory/find-groups",
-    mutating=False,
+    endpoints=(endpoints.FIND_GROUPS,),
     output=OutputShape.RECORDS,
     inputs=FIND_GROUPS_INPUTS,
     execute=_find_groups,
@@ -119,12 +111,7 @@ async def _members(context: ActionContext, values: Mapping[str, Any]) -> AsyncIt
     given = Inputs(MEMBERS_INPUTS, values)
     group_id = given.required_text("group_id")
     needle = given.text("query").lower()
-    pull = context.client.paginate(
-        "/api/directory/get-group-members",
-        [{"id": group_id}],
-        records_key="groupMembers",
-        page_size=DIRECTORY_PAGE_SIZE,
-    )
+    pull = context.paginate(endpoints.GET_GROUP_MEMBERS, [{"id": group_id}])
     # No member at all becomes the `noResults` row in `run_row`.
     async for member in pull:
         if not needle or _member_matches(member, needle):
@@ -135,8 +122,7 @@ GET_GROUP_MEMBERS = ActionSpec(
     id="get_group_members",
     name="Get group members",
     description="This action will bring a list of members.",
-    path="/api/directory/get-group-members",
-    mutating=False,
+    endpoints=(endpoints.GET_GROUP_MEMBERS,),
     output=OutputShape.RECORDS,
     inputs=MEMBERS_INPUTS,
     execute=_members,
@@ -187,7 +173,7 @@ def member_item(given: Inputs) -> dict[str, Any]:
 
 async def _add_member(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     item = member_item(Inputs(ADD_MEMBER_INPUTS, values))
-    response = await context.client.call("/api/directory/add-group-member", [item], mutating=True)
+    response = await context.call(endpoints.ADD_GROUP_MEMBER, [item])
     yield raw_row(response)
 
 
@@ -197,8 +183,7 @@ ADD_GROUP_MEMBER = ActionSpec(
     description=(
         "This action can be used to add user email addresses or domains to a profile group."
     ),
-    path="/api/directory/add-group-member",
-    mutating=True,
+    endpoints=(endpoints.ADD_GROUP_MEMBER,),
     output=OutputShape.RAW,
     inputs=ADD_MEMBER_INPUTS,
     execute=_add_member,
@@ -230,9 +215,7 @@ REMOVE_MEMBER_INPUTS = (
 
 async def _remove_member(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     item = member_item(Inputs(REMOVE_MEMBER_INPUTS, values))
-    response = await context.client.call(
-        "/api/directory/remove-group-member", [item], mutating=True
-    )
+    response = await context.call(endpoints.REMOVE_GROUP_MEMBER, [item])
     yield raw_row(response)
 
 
@@ -243,8 +226,7 @@ REMOVE_GROUP_MEMBER = ActionSpec(
         "Remove a user email address or a domain from a profile group: the undo of Add group "
         "member."
     ),
-    path="/api/directory/remove-group-member",
-    mutating=True,
+    endpoints=(endpoints.REMOVE_GROUP_MEMBER,),
     output=OutputShape.RAW,
     inputs=REMOVE_MEMBER_INPUTS,
     execute=_remove_member,

@@ -28,6 +28,7 @@ from mimecast_soar.actions.spec import (
     record_row,
 )
 from mimecast_soar.actions.values import format_mimecast_time, is_domain, is_email, show_value
+from mimecast_soar.api import endpoints
 from mimecast_soar.errors import InvalidInputError
 
 ROUTES = ("all", "inbound", "outbound", "internal")
@@ -180,8 +181,8 @@ def search_item(given: Inputs, context: ActionContext) -> dict[str, Any]:
 
 async def _find(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     item = search_item(Inputs(FIND_INPUTS, values), context)
-    response = await context.client.call("/api/message-finder/search", [item], mutating=False)
-    response.raise_for_failures("/api/message-finder/search")
+    response = await context.call(endpoints.MESSAGE_SEARCH, [item])
+    response.raise_for_failures(endpoints.MESSAGE_SEARCH.path)
     tracked = first_data(response).get("trackedEmails") or []
     # No tracked email becomes the `noResults` row in `run_row`.
     for email in tracked:
@@ -197,8 +198,7 @@ FIND_MESSAGES = ActionSpec(
         "subject and sender IP in a time window: one row per tracked email, with the Mimecast "
         "id that Get Message Details, Release Message and Reject Message accept."
     ),
-    path="/api/message-finder/search",
-    mutating=False,
+    endpoints=(endpoints.MESSAGE_SEARCH,),
     output=OutputShape.RECORDS,
     inputs=FIND_INPUTS,
     execute=_find,

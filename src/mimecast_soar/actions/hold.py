@@ -24,6 +24,7 @@ from mimecast_soar.actions.spec import (
     result_row,
 )
 from mimecast_soar.actions.values import as_text, is_empty, show_value
+from mimecast_soar.api import endpoints
 from mimecast_soar.errors import InvalidInputError, MimecastError
 
 REASON_TYPES = (
@@ -117,7 +118,7 @@ async def _reject(context: ActionContext, values: Mapping[str, Any]) -> AsyncIte
     )
     item = {"ids": ids, "message": message, "reasonType": reason, "notify": inputs.flag("notify")}
     try:
-        response = await context.client.call("/api/gateway/hold-reject", [item], mutating=True)
+        response = await context.call(endpoints.HOLD_REJECT, [item])
     except MimecastError as error:
         _how_to_check(error, ids)
         raise
@@ -156,8 +157,7 @@ REJECT_MESSAGE = ActionSpec(
     id="reject_message",
     name="Reject Message",
     description="Rejects hold the message.",
-    path="/api/gateway/hold-reject",
-    mutating=True,
+    endpoints=(endpoints.HOLD_REJECT,),
     output=OutputShape.SINGLE,
     inputs=REJECT_INPUTS,
     execute=_reject,
@@ -177,9 +177,7 @@ async def _release(context: ActionContext, values: Mapping[str, Any]) -> AsyncIt
     inputs = Inputs(RELEASE_INPUTS, values)
     message_id = inputs.required_text("message_id_column")
     try:
-        response = await context.client.call(
-            "/api/gateway/hold-release", [{"id": message_id}], mutating=True
-        )
+        response = await context.call(endpoints.HOLD_RELEASE, [{"id": message_id}])
     except MimecastError as error:
         _how_to_check(error, [message_id])
         raise
@@ -200,8 +198,7 @@ RELEASE_MESSAGE = ActionSpec(
     id="release_message",
     name="Release Message",
     description="Releases a hold message.",
-    path="/api/gateway/hold-release",
-    mutating=True,
+    endpoints=(endpoints.HOLD_RELEASE,),
     output=OutputShape.SINGLE,
     inputs=RELEASE_INPUTS,
     execute=_release,

@@ -25,8 +25,8 @@ from mimecast_soar.actions.spec import (
     result_row,
 )
 from mimecast_soar.actions.values import as_text, format_mimecast_time
+from mimecast_soar.api import endpoints
 
-HOLD_PAGE_SIZE = 500
 # `filterBy` values as the German copy of the hold-list page lists them (docs/mimecast-api.md §7.1).
 HOLD_ROUTES = ("all", "inbound", "outbound", "internal", "external")
 HELD_GROUPS = ("administrator", "moderator", "user", "cluster")
@@ -181,12 +181,7 @@ async def _hold_list(context: ActionContext, values: Mapping[str, Any]) -> Async
         if "searchBy" not in item:
             item["searchBy"] = {"fieldName": field_name, "value": value}
         client_filters.append((value.lower(), paths))
-    pull = context.client.paginate(
-        "/api/gateway/get-hold-message-list",
-        [item],
-        records_key=None,
-        page_size=min(HOLD_PAGE_SIZE, limit),
-    )
+    pull = context.paginate(endpoints.GET_HOLD_MESSAGE_LIST, [item], page_size=limit)
     held: list[dict[str, Any]] = []
     async for record in pull:
         if _matches(record, client_filters):
@@ -200,8 +195,7 @@ GET_HOLD_MESSAGE_LIST = ActionSpec(
     id="get_hold_message_list",
     name="Get Hold Message List",
     description="List of hold messages.",
-    path="/api/gateway/get-hold-message-list",
-    mutating=False,
+    endpoints=(endpoints.GET_HOLD_MESSAGE_LIST,),
     output=OutputShape.SINGLE,
     inputs=HOLD_LIST_INPUTS,
     execute=_hold_list,
@@ -209,9 +203,8 @@ GET_HOLD_MESSAGE_LIST = ActionSpec(
 
 
 async def _hold_summary(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
-    path = "/api/gateway/get-hold-summary-list"
-    response = await context.client.call(path, [], mutating=False)
-    response.raise_for_failures(path)
+    response = await context.call(endpoints.GET_HOLD_SUMMARY_LIST, [])
+    response.raise_for_failures(endpoints.GET_HOLD_SUMMARY_LIST.path)
     # No policy holding messages becomes the `noResults` row in `run_row`.
     for entry in response.data:
         if isinstance(entry, Mapping):
@@ -225,8 +218,7 @@ GET_HOLD_SUMMARY = ActionSpec(
         "Count the held messages per policy: one row per policy with its policyInfo and "
         "numberOfItems."
     ),
-    path="/api/gateway/get-hold-summary-list",
-    mutating=False,
+    endpoints=(endpoints.GET_HOLD_SUMMARY_LIST,),
     output=OutputShape.RECORDS,
     inputs=(),
     execute=_hold_summary,

@@ -20,6 +20,7 @@ from mimecast_soar.actions.spec import (
     error_row,
     result_row,
 )
+from mimecast_soar.api import endpoints
 
 DETAILS_INPUTS = (
     column_input(
@@ -34,9 +35,7 @@ DETAILS_INPUTS = (
 async def _details(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     inputs = Inputs(DETAILS_INPUTS, values)
     message_id = inputs.required_text("message_id_column")
-    response = await context.client.call(
-        "/api/message-finder/get-message-info", [{"id": message_id}], mutating=False
-    )
+    response = await context.call(endpoints.GET_MESSAGE_INFO, [{"id": message_id}])
     problem = response_error_text(response)
     info = first_data(response)
     if problem is not None or not info:
@@ -52,8 +51,7 @@ GET_MESSAGE_DETAILS = ActionSpec(
     id="get_message_details",
     name="Get Message Details",
     description="Retrieve detailed information about a specific message.",
-    path="/api/message-finder/get-message-info",
-    mutating=False,
+    endpoints=(endpoints.GET_MESSAGE_INFO,),
     output=OutputShape.SINGLE,
     inputs=DETAILS_INPUTS,
     execute=_details,

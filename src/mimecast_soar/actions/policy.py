@@ -25,6 +25,7 @@ from mimecast_soar.actions.spec import (
     Row,
 )
 from mimecast_soar.actions.values import show_value
+from mimecast_soar.api import endpoints
 from mimecast_soar.errors import InvalidInputError
 
 POLICY_OPTIONS = ("no_action", "block_sender")
@@ -122,11 +123,7 @@ async def _create(context: ActionContext, values: Mapping[str, Any]) -> AsyncIte
             f"Option {show_value(option)} is not allowed; allowed: " + ", ".join(POLICY_OPTIONS),
             input_id="option",
         )
-    response = await context.client.call(
-        "/api/policy/blockedsenders/create-policy",
-        [{"option": option, "policy": policy}],
-        mutating=True,
-    )
+    response = await context.call(endpoints.CREATE_POLICY, [{"option": option, "policy": policy}])
     yield raw_row(response)
 
 
@@ -137,8 +134,7 @@ CREATE_POLICY = ActionSpec(
         "This endpoint creates new blocked sender policies, which can be used to manage a "
         "combination of sender and recipient restrictions."
     ),
-    path="/api/policy/blockedsenders/create-policy",
-    mutating=True,
+    endpoints=(endpoints.CREATE_POLICY,),
     output=OutputShape.RAW,
     inputs=CREATE_INPUTS,
     execute=_create,
@@ -161,9 +157,7 @@ GET_POLICY_INPUTS = (
 async def _get(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     policy_id = Inputs(GET_POLICY_INPUTS, values).text("policy_id")
     data = [{"id": policy_id}] if policy_id else []
-    response = await context.client.call(
-        "/api/policy/blockedsenders/get-policy", data, mutating=False
-    )
+    response = await context.call(endpoints.GET_POLICY, data)
     yield raw_row(response)
 
 
@@ -171,8 +165,7 @@ GET_POLICY = ActionSpec(
     id="get_policy",
     name="Get Policy",
     description="Get blocked sender policies: one by its ID, or all of them.",
-    path="/api/policy/blockedsenders/get-policy",
-    mutating=False,
+    endpoints=(endpoints.GET_POLICY,),
     output=OutputShape.RAW,
     inputs=GET_POLICY_INPUTS,
     execute=_get,
@@ -194,9 +187,7 @@ DELETE_POLICY_INPUTS = (
 
 async def _delete(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     policy_id = Inputs(DELETE_POLICY_INPUTS, values).required_text("policy_id")
-    response = await context.client.call(
-        "/api/policy/blockedsenders/delete-policy", [{"id": policy_id}], mutating=True
-    )
+    response = await context.call(endpoints.DELETE_POLICY, [{"id": policy_id}])
     yield raw_row(response)
 
 
@@ -204,8 +195,7 @@ DELETE_POLICY = ActionSpec(
     id="delete_policy",
     name="Delete Policy",
     description="Delete a blocked sender policy by its ID: the undo of Create Policy.",
-    path="/api/policy/blockedsenders/delete-policy",
-    mutating=True,
+    endpoints=(endpoints.DELETE_POLICY,),
     output=OutputShape.RAW,
     inputs=DELETE_POLICY_INPUTS,
     execute=_delete,

@@ -1,10 +1,15 @@
 """The registry of actions: the seed's twelve in its order, then those beyond the seed.
 
-Everything that lists actions reads this. `SEED_ACTIONS` are the twelve of the user's page;
-the others (`spec.extra`) close the loops around them (undo, id lookup, sender lists).
+Everything that lists actions reads a `Registry`: the command line, the manifest, the docs and
+the platform bundle read `REGISTRY`, and a test may build its own with one more spec
+(`REGISTRY.with_actions(spec)`) without changing the shared one. `SEED_ACTIONS` are the twelve of
+the user's page; the others (`spec.extra`) close the loops around them (undo, id lookup, sender
+lists).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
 
 from mimecast_soar.actions.directory import (
     ADD_GROUP_MEMBER,
@@ -48,17 +53,51 @@ EXTRA_ACTIONS: tuple[ActionSpec, ...] = (
     MANAGE_SENDER,
     DECODE_URL,
 )
-ACTIONS: tuple[ActionSpec, ...] = SEED_ACTIONS + EXTRA_ACTIONS
 
-REGISTRY: dict[str, ActionSpec] = {spec.id: spec for spec in ACTIONS}
+
+class Registry(Mapping[str, ActionSpec]):
+    """Actions by id, in declaration order; immutable."""
+
+    def __init__(self, actions: tuple[ActionSpec, ...]) -> None:
+        by_id: dict[str, ActionSpec] = {}
+        for spec in actions:
+            if spec.id in by_id:
+                raise ValueError(f"two actions have the id {spec.id!r}")
+            by_id[spec.id] = spec
+        self._by_id = by_id
+        self.actions = actions
+
+    def __getitem__(self, action_id: str) -> ActionSpec:
+        return self._by_id[action_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __repr__(self) -> str:
+        return f"Registry({', '.join(self._by_id)})"
+
+    def with_actions(self, *specs: ActionSpec) -> Registry:
+        """A new registry: these actions, then `specs` (an id already taken is an error)."""
+        return Registry(self.actions + specs)
+
+    def find(self, action_id: str) -> ActionSpec:
+        """The action with this id (or seed name, any case); KeyError lists the known ids."""
+        if action_id in self._by_id:
+            return self._by_id[action_id]
+        wanted = action_id.strip().lower()
+        for spec in self.actions:
+            if wanted in (spec.name.lower(), spec.id.replace("_", "-")):
+                return spec
+        raise KeyError(f"unknown action {action_id!r}; known: {', '.join(self._by_id)}")
+
+
+REGISTRY = Registry(SEED_ACTIONS + EXTRA_ACTIONS)
+ACTIONS: tuple[ActionSpec, ...] = REGISTRY.actions
 
 
 def get_action(action_id: str) -> ActionSpec:
-    """The action with this id (or seed name, any case); KeyError lists the known ids."""
-    if action_id in REGISTRY:
-        return REGISTRY[action_id]
-    wanted = action_id.strip().lower()
-    for spec in ACTIONS:
-        if wanted in (spec.name.lower(), spec.id.replace("_", "-")):
-            return spec
-    raise KeyError(f"unknown action {action_id!r}; known: {', '.join(REGISTRY)}")
+    """The action of `REGISTRY` with this id (or seed name, any case); see `Registry.find`."""
+    return REGISTRY.find(action_id)

@@ -23,6 +23,7 @@ from mimecast_soar.actions.spec import (
     result_row,
 )
 from mimecast_soar.actions.values import is_email, show_value
+from mimecast_soar.api import endpoints
 from mimecast_soar.errors import InvalidInputError
 
 SENDER_ACTIONS = ("permit", "block")
@@ -85,9 +86,8 @@ async def _manage(context: ActionContext, values: Mapping[str, Any]) -> AsyncIte
         "to": _address(given, "to"),
         "action": _action(given),
     }
-    path = "/api/managedsender/permit-or-block-sender"
-    response = await context.client.call(path, [item], mutating=True)
-    response.raise_for_failures(path)
+    response = await context.call(endpoints.PERMIT_OR_BLOCK_SENDER, [item])
+    response.raise_for_failures(endpoints.PERMIT_OR_BLOCK_SENDER.path)
     yield result_row(first_data(response) or None)
 
 
@@ -98,8 +98,7 @@ MANAGE_SENDER = ActionSpec(
         "Permit or block a sender for one recipient (a Mimecast managed-sender entry); the "
         "result is the entry."
     ),
-    path="/api/managedsender/permit-or-block-sender",
-    mutating=True,
+    endpoints=(endpoints.PERMIT_OR_BLOCK_SENDER,),
     output=OutputShape.SINGLE,
     inputs=MANAGE_SENDER_INPUTS,
     execute=_manage,

@@ -1,10 +1,14 @@
-"""How an action is declared: its inputs, its Mimecast call and the shape of its output rows.
+"""How an action is declared: its inputs, its Mimecast endpoints and the shape of its output rows.
 
 An `ActionSpec` is data. The CLI, the platform bundle, the manifest and the docs all read it;
 nothing else declares an action. `execute` turns one row's resolved input values into output rows
 (an async iterator, so a log pull of a million records streams); `run_row` wraps it with the
 error policy every caller shares: an input or API error becomes one error row, a fatal error
 propagates so the runner can stop the run.
+
+A spec names the endpoints it calls (`endpoints`) and its executor calls them only through the
+context (`context.call`, `context.paginate`), which refuses any other endpoint and passes each
+endpoint's own `mutating` to the client: what a call may retry follows from the declaration.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mimecast_soar.actions.values import BatchWindow
+from mimecast_soar.api.endpoints import Endpoint
 from mimecast_soar.errors import InvalidInputError, MimecastError, MimecastSoarError
 
 if TYPE_CHECKING:
-    from mimecast_soar.api import MimecastClient
+    from mimecast_soar.api import MimecastClient, MimecastResponse, Pagination
 
 Row = dict[str, Any]
 
@@ -64,14 +69,28 @@ class InputSpec:
         return self.required and self.default is None and self.empty_means is None
 
 
-class ActionContext(Protocol):
-    """What an action may use while it runs: the shared client, the batch window, a notice line."""
+class UndeclaredEndpointError(LookupError):
+    """An executor called an endpoint its spec does not declare (a bug in the spec)."""
 
-    @property
-    def client(self) -> MimecastClient: ...
+
+class ActionContext(Protocol):
+    """What an action may use while it runs: its endpoints, the batch window, a notice line."""
 
     @property
     def window(self) -> BatchWindow: ...
+
+    async def call(self, endpoint: Endpoint, data: list[Any]) -> MimecastResponse:
+        """One call of a declared endpoint, retried as its `mutating` flag allows."""
+
+    def paginate(
+        self,
+        endpoint: Endpoint,
+        data: list[Any],
+        *,
+        page_size: int | None = None,
+        max_records: int | None = None,
+    ) -> Pagination:
+        """The records of a declared list endpoint, page by page (at most `max_records`)."""
 
     def notice(self, text: str) -> None:
         """Report something a person should know (a capped pull) on stderr, not in a row."""
@@ -79,11 +98,52 @@ class ActionContext(Protocol):
 
 @dataclass
 class SimpleContext:
-    """A plain `ActionContext`."""
+    """A plain `ActionContext` over one client, allowing the `endpoints` of one spec."""
 
     client: MimecastClient
     window: BatchWindow
+    endpoints: tuple[Endpoint, ...] = ()
     on_notice: Callable[[str], None] = field(default=lambda _text: None)
+
+    def _declared(self, endpoint: Endpoint) -> Endpoint:
+        if endpoint not in self.endpoints:
+            raise UndeclaredEndpointError(
+                f"{endpoint.path} is not among the endpoints the action declares"
+            )
+        return endpoint
+
+    async def call(self, endpoint: Endpoint, data: list[Any]) -> MimecastResponse:
+        """`MimecastClient.call` of a declared endpoint, with the endpoint's `mutating`."""
+        declared = self._declared(endpoint)
+        return await self.client.call(declared.path, data, mutating=declared.mutating)
+
+    def paginate(
+        self,
+        endpoint: Endpoint,
+        data: list[Any],
+        *,
+        page_size: int | None = None,
+        max_records: int | None = None,
+    ) -> Pagination:
+        """`MimecastClient.paginate` of a declared list endpoint.
+
+        Pages are the endpoint's page size, smaller when `page_size` or `max_records` asks for
+        fewer records (a pull capped at 20 asks for 20, not 500).
+        """
+        declared = self._declared(endpoint)
+        if declared.page_size is None:
+            raise UndeclaredEndpointError(f"{declared.path} is not a paged list endpoint")
+        size = declared.page_size
+        for wanted in (page_size, max_records):
+            if wanted is not None:
+                size = min(size, max(wanted, 1))
+        return self.client.paginate(
+            declared.path,
+            data,
+            records_key=declared.records_key,
+            page_size=size,
+            max_records=max_records,
+        )
 
     def notice(self, text: str) -> None:
         self.on_notice(text)
@@ -94,18 +154,40 @@ Executor = Callable[[ActionContext, Mapping[str, Any]], AsyncIterator[Row]]
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """One action: identity, inputs, the Mimecast endpoint and how rows are produced."""
+    """One action: identity, the Mimecast endpoints it calls, inputs and how rows are produced."""
 
     id: str
     name: str
     description: str
-    path: str
-    mutating: bool
+    #: Every endpoint `execute` calls (through its context, which refuses any other).
+    endpoints: tuple[Endpoint, ...]
     output: OutputShape
     inputs: tuple[InputSpec, ...]
     execute: Executor = field(repr=False, compare=False)
     #: Beyond the seed: not in the user's original page.
     extra: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.endpoints:
+            raise ValueError(f"action {self.id} declares no endpoint")
+
+    @property
+    def mutating(self) -> bool:
+        """True when the action changes state: any of its endpoints does."""
+        return any(endpoint.mutating for endpoint in self.endpoints)
+
+    def context(
+        self,
+        client: MimecastClient,
+        window: BatchWindow,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> SimpleContext:
+        """A context over `client` that allows exactly this action's endpoints."""
+        if on_notice is None:
+            return SimpleContext(client=client, window=window, endpoints=self.endpoints)
+        return SimpleContext(
+            client=client, window=window, endpoints=self.endpoints, on_notice=on_notice
+        )
 
     def input(self, input_id: str) -> InputSpec:
         """The input with this id."""

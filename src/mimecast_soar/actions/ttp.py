@@ -37,9 +37,10 @@ from mimecast_soar.actions.spec import (
     result_row,
 )
 from mimecast_soar.actions.values import format_mimecast_time, show_value
+from mimecast_soar.api import endpoints
+from mimecast_soar.api.endpoints import Endpoint
 from mimecast_soar.errors import InvalidInputError
 
-LOG_PAGE_SIZE = 500
 ROUTES = ("inbound", "outbound", "internal", "all")
 
 
@@ -60,8 +61,7 @@ def _logs_action(
     action_id: str,
     name: str,
     description: str,
-    path: str,
-    records_key: str,
+    endpoint: Endpoint,
     filters: tuple[InputSpec, ...],
     build: Any,
     extras: tuple[InputSpec, ...] = (),
@@ -82,13 +82,7 @@ def _logs_action(
             "to": format_mimecast_time(end),
         }
         item.update(build(given))
-        pull = context.client.paginate(
-            path,
-            [item],
-            records_key=records_key,
-            page_size=min(LOG_PAGE_SIZE, cap),
-            max_records=cap,
-        )
+        pull = context.paginate(endpoint, [item], max_records=cap)
         async for row in record_rows(context, pull, action_name=name, cap=cap):
             yield row
 
@@ -97,8 +91,7 @@ def _logs_action(
         id=action_id,
         name=name,
         description=description,
-        path=path,
-        mutating=False,
+        endpoints=(endpoint,),
         output=OutputShape.RECORDS,
         inputs=inputs,
         execute=executor,
@@ -109,8 +102,7 @@ GET_TTP_URL_LOGS = _logs_action(
     action_id="get_ttp_url_logs",
     name="Get TTP URL Logs",
     description="This action will bring TTP URL logs.",
-    path="/api/ttp/url/get-logs",
-    records_key="clickLogs",
+    endpoint=endpoints.TTP_URL_LOGS,
     filters=(
         _select(
             "route",
@@ -192,8 +184,7 @@ GET_TTP_IMPERSONATION_LOGS = _logs_action(
     action_id="get_ttp_impersonation_logs",
     name="Get TTP Impersonation Protection Logs",
     description="This action will bring TTP impersonation protection logs.",
-    path="/api/ttp/impersonation/get-logs",
-    records_key="impersonationLogs",
+    endpoint=endpoints.TTP_IMPERSONATION_LOGS,
     filters=(
         InputSpec(
             id="search_field",
@@ -261,8 +252,7 @@ GET_TTP_ATTACHMENT_LOGS = _logs_action(
     action_id="get_ttp_attachment_logs",
     name="Get TTP Attachment Protection Logs",
     description="This action will bring TTP attachment protection logs.",
-    path="/api/ttp/attachment/get-logs",
-    records_key="attachmentLogs",
+    endpoint=endpoints.TTP_ATTACHMENT_LOGS,
     filters=(
         # The seed labels this input "Route" but it filters by the scan result
         # (docs/integration-spec.md §4.7).
@@ -305,9 +295,8 @@ async def _decode_url(context: ActionContext, values: Mapping[str, Any]) -> Asyn
         raise InvalidInputError(
             f"URL {show_value(url)} is not an http or https URL", input_id="url"
         )
-    path = "/api/ttp/url/decode-url"
-    response = await context.client.call(path, [{"url": url}], mutating=False)
-    response.raise_for_failures(path)
+    response = await context.call(endpoints.DECODE_URL, [{"url": url}])
+    response.raise_for_failures(endpoints.DECODE_URL.path)
     decoded = first_data(response)
     original = decoded.get("url")
     if decoded.get("success") is True and isinstance(original, str) and original:
@@ -323,8 +312,7 @@ DECODE_URL = ActionSpec(
         "Turn a URL rewritten by Mimecast URL Protect back into the original URL; the result "
         "is the original URL."
     ),
-    path="/api/ttp/url/decode-url",
-    mutating=False,
+    endpoints=(endpoints.DECODE_URL,),
     output=OutputShape.SINGLE,
     inputs=DECODE_URL_INPUTS,
     execute=_decode_url,

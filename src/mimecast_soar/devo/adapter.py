@@ -20,7 +20,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from mimecast_soar.actions import REGISTRY, ActionSpec, BatchWindow, SimpleContext, run_row
+from mimecast_soar.actions import REGISTRY, ActionSpec, BatchWindow, run_row
 from mimecast_soar.actions.spec import OutputShape, Row, describe_error, error_row
 from mimecast_soar.api import MimecastClient
 from mimecast_soar.devo.host import ClientHost
@@ -108,7 +108,7 @@ def _run_in_host(
                     f"not processed: the run stopped after an earlier row failed: {HOST.fatal}"
                 )
             ]
-        context = SimpleContext(client=client, window=window, on_notice=_notice)
+        context = spec.context(client, window, _notice)
         rows: list[Row] = []
         try:
             async for row in run_row(spec, context, values):

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mimecast_soar.actions import ACTIONS, ActionSpec, InputKind, InputSpec
+from mimecast_soar.actions import REGISTRY, ActionSpec, InputKind, InputSpec
 from mimecast_soar.actions.connection_fields import CONNECTION_FIELDS, ConnectionField
+from mimecast_soar.api.endpoints import ACCOUNT
 
 #: The module name of the generated file (entrypoints are `mimecast.<action id>`).
 MODULE_NAME = "mimecast"
@@ -142,10 +143,14 @@ def _header(version: str) -> str:
 
 def render_module(
     version: str,
-    actions: Iterable[ActionSpec] = ACTIONS,
+    actions: Iterable[ActionSpec] = REGISTRY.actions,
     fields: Iterable[ConnectionField] = CONNECTION_FIELDS,
 ) -> str:
-    """The source of the bundle module for `actions` and the declared connection `fields`."""
+    """The source of the bundle module for `actions` and the declared connection `fields`.
+
+    `actions` is a registry's `actions` (`REGISTRY` by default): every action it holds becomes
+    one function of the module.
+    """
     declared = [item for item in fields if not item.platform]
     parts = [
         _header(version),
@@ -157,7 +162,7 @@ def render_module(
         "",
         "@connection_validator",
         "def validate_connection():",
-        _docstring("Test the connection with one signed call to /api/account/get-account.", "    "),
+        _docstring(f"Test the connection with one signed call to {ACCOUNT.path}.", "    "),
         "    import os",
         "",
         "    return [",

@@ -25,7 +25,6 @@ from mimecast_soar.errors import (
 )
 from mimecast_soar.runtime.connection import Connection
 
-ACCOUNT_PATH = "/api/account/get-account"
 _API2_FIELDS = ("client_id", "client_secret")
 VALIDATION_RETRY = RetryPolicy(max_attempts=2, max_total_seconds=10.0, wait_initial_seconds=0.2)
 _FIELD_NAMES = re.compile(r"\b(" + "|".join(DECLARED_FIELDS) + r")\b")
@@ -42,7 +41,7 @@ def field_named_in(message: str, default: str = "region") -> str:
 
 
 def connection_problems(env: Mapping[str, str]) -> list[tuple[str, str]]:
-    """`(message, field id)` pairs; empty when `POST /api/account/get-account` succeeds."""
+    """`(message, field id)` pairs; empty when the account check succeeds."""
     try:
         connection = connection_from_env(env)
     except ConfigurationError as error:
@@ -61,12 +60,12 @@ def connection_problems(env: Mapping[str, str]) -> list[tuple[str, str]]:
 
 async def _call_account(connection: Connection) -> None:
     from mimecast_soar.api import MimecastClient
+    from mimecast_soar.api.account import check_account
 
     # A person waits on the connection test: two attempts, a few seconds, then the reason.
     settings = replace(connection.client_settings(), retry=VALIDATION_RETRY)
     async with MimecastClient(settings, redactor=connection.redactor()) as client:
-        response = await client.call(ACCOUNT_PATH, [], mutating=False)
-        response.raise_for_failures(ACCOUNT_PATH)
+        await check_account(client)
 
 
 def _field_for(error: MimecastSoarError, connection: Connection) -> str:

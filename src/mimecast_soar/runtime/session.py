@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mimecast_soar.actions import BatchWindow, SimpleContext, get_action
+from mimecast_soar.actions import BatchWindow, get_action
 from mimecast_soar.actions.spec import ActionSpec, Row
 from mimecast_soar.runtime.connection import Connection
 from mimecast_soar.runtime.resolve import RowResolver, check_settings
@@ -83,7 +83,7 @@ async def run_to_sink(
     )
 
     async def go(active: MimecastClient) -> RunSummary:
-        context = SimpleContext(client=active, window=window, on_notice=notice)
+        context = spec.context(active, window, notice)
         runner = TableRunner(
             spec,
             context,
