@@ -253,6 +253,8 @@ def _safe_cell(value: Any) -> str:
 
 
 def _csv_line(cells: list[str]) -> str:
+    # The csv module quotes a cell holding a character of the line terminator: with "\r\n" a
+    # lone CR inside a cell is quoted too (with "\n" it would end the row for most readers).
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()[:-2] + "\n"
