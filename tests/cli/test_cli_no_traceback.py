@@ -1,4 +1,4 @@
-"""Every failure a user met, fed to the real CLI: one line on stderr, a status, never a traceback."""
+"""Every failure a user met, fed to the real CLI: one line on stderr, never a traceback."""
 
 from __future__ import annotations
 
