@@ -8,11 +8,15 @@
     mimecast-soar devo bundle OUT_DIR [--python-version X.Y [--platform TAG]] [--no-wheels]
     mimecast-soar devo exec ACTION
 
-Bad arguments and unreadable connection files exit with status 2 and one clear line on stderr;
+Bad arguments, unreadable connection files, paths that cannot be read or written, a port in use
+and a resume journal that cannot be trusted exit with status 2 and one clear line on stderr;
 row errors are data (status 0); a run stopped by a fatal error (bad credentials, expired binding,
-TLS failure) exits with status 1 after writing an error row for every input row. Every line for
-standard error goes through `_say`, which escapes control characters a server may have put in a
-message; a connection with `verify_ssl = false` gets one warning line before its first call.
+TLS failure) exits with status 1 after writing an error row for every input row. A reader that
+closes standard output (`| head`) ends the run quietly with status 141 (128 + SIGPIPE) once the
+journal holds what was handed over. No error prints a traceback: an unexpected one is one line
+asking for a report (MIMECAST_SOAR_DEBUG=1 shows the traceback). Every line for standard error
+goes through `_say`, which escapes control characters a server may have put in a message; a
+connection with `verify_ssl = false` gets one warning line before its first call.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import IO, Any, cast
 
 EXIT_OK = 0
 EXIT_FATAL = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: The reader closed standard output (`| head`): 128 + SIGPIPE, as a shell reports a program
+#: the closed pipe killed (see `runtime.stdout_guard`).
+EXIT_CLOSED_OUTPUT = 141
 
 
 class UsageError(Exception):
@@ -62,7 +69,17 @@ def _parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="print the reference as Markdown (docs/actions.md)"
     )
 
-    run = sub.add_parser("run", help="run an action over the rows of a table")
+    run = sub.add_parser(
+        "run",
+        help="run an action over the rows of a table",
+        epilog=(
+            "Exit status: 0 done (row errors are data), 1 the run stopped on a fatal error, "
+            "2 a usage, file or journal problem, 130 interrupted (Ctrl-C), 141 the reader "
+            "closed standard output (| head): the run stops quietly; with --journal FILE it "
+            "can continue with --resume. Output files and journals are created 0600; "
+            "--output refuses a symbolic link."
+        ),
+    )
     run.add_argument("action", help="action id (see `mimecast-soar actions`)")
     run.add_argument("--connection", required=True, help="connection file (TOML or JSON)")
     run.add_argument("--label", help="connection label, when the file holds several")
@@ -81,6 +98,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", type=int, default=8, help="rows in flight (default 8)")
     run.add_argument(
         "--resume", action="store_true", help="continue a run into --output, skipping done rows"
+    )
+    run.add_argument(
+        "--journal",
+        metavar="FILE",
+        help="keep the resume journal in FILE (default: OUTPUT.resume); with --output -, "
+        "this is what lets a run cut short by a closed pipe continue with --resume",
+    )
+    run.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="write CSV cells as they are; by default a text cell starting with = + - @, tab "
+        "or CR gets a ' prefix so a spreadsheet shows it instead of running it as a formula",
     )
 
     check = sub.add_parser("check-connection", help="test a connection with one signed call")
@@ -156,7 +185,6 @@ def _cmd_actions(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    import itertools
     from pathlib import Path
 
     import anyio
@@ -174,13 +202,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
         read_table,
         read_table_stream,
     )
+    from mimecast_soar.runtime.journal import header as journal_header
+    from mimecast_soar.runtime.journal import input_fingerprint
     from mimecast_soar.runtime.resolve import check_settings
     from mimecast_soar.runtime.resume import (
         UNKNOWN_AFTER_KILL,
         Journal,
         journal_path,
         open_output,
+        skip_done_rows,
+        take_in_flight,
     )
+    from mimecast_soar.runtime.stdout_guard import GuardedOutput
+    from mimecast_soar.runtime.tables import table_source
     from mimecast_soar.runtime.writers import RUN_FLUSH_INTERVAL_SECONDS
 
     try:
@@ -196,34 +230,60 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     window = batch_window(args.batch_start, args.batch_end, env=os.environ, now=datetime.now(UTC))
-    if args.resume and args.output == "-":
-        raise ConfigurationError("--resume needs --output FILE")
+    if args.resume and args.output == "-" and not args.journal:
+        raise ConfigurationError("--resume needs --output FILE (or --journal FILE for stdout)")
     rows = read_table_stream(sys.stdin, "jsonl") if args.input == "-" else read_table(args.input)
-    stream, point = open_output(
+    source = None if args.input == "-" else table_source(args.input)[0]
+    to_file = args.output != "-"
+    journal_file = Path(args.journal) if args.journal else None
+    if to_file and journal_file is None:
+        journal_file = journal_path(Path(args.output))
+    header_line = journal_header(
+        action=spec.id, fmt=args.format, input_print=input_fingerprint(source), to_file=to_file
+    )
+    raw_stream, point = open_output(
         args.output,
         resume=args.resume,
         fmt=args.format,
         one_row_per_input=spec.output is not OutputShape.RECORDS,
+        header_line=header_line,
+        journal=journal_file,
     )
-    rows = itertools.islice(rows, point.done_rows, None)
-    writer = open_writer(args.format, stream, flush_interval_seconds=RUN_FLUSH_INTERVAL_SECONDS)
+    guard = GuardedOutput(raw_stream)
+    stream = cast(IO[str], guard)
+    rows = iter(rows)
+    skip_done_rows(rows, point.done_rows)
+    in_flight = take_in_flight(rows, point.in_flight_rows if spec.mutating else 0)
+    writer = open_writer(
+        args.format,
+        stream,
+        flush_interval_seconds=RUN_FLUSH_INTERVAL_SECONDS,
+        csv_raw=args.csv_raw,
+    )
     progress: Any = make_progress(sys.stderr)
     # Counting reads the whole input before the first request: only for a live display.
     shows_total = not isinstance(progress, NullProgress)
     journal: Journal | None = None
-    if stream is not sys.stdout and args.format != "csv":
+    if journal_file is not None and args.format != "csv":
         journal = progress = Journal(
-            progress, stream, journal_path(Path(args.output)), point.done_rows
+            progress,
+            stream,
+            journal_file,
+            point,
+            header_line=header_line,
+            fresh=not args.resume,
+            to_file=to_file,
+            delivered=guard.delivered,
         )
     total = count_rows(args.input) if shows_total and args.input != "-" else None
     progress.start(None if total is None else max(0, total - point.done_rows))
-    if spec.mutating and point.in_flight_rows:
+    if in_flight:
         # Started by the killed run, maybe sent: never send them again.
-        for row in itertools.islice(rows, point.in_flight_rows):
+        for row in in_flight:
             writer.write(row.lhub_id, error_row(UNKNOWN_AFTER_KILL))
             progress.advance(1, 1)
         _say(
-            f"{point.in_flight_rows} row(s) were in flight when the previous run stopped: "
+            f"{len(in_flight)} row(s) were in flight when the previous run stopped: "
             "their outcome is unknown and they were not sent again (see their error rows)"
         )
     interrupted = stopped = False
@@ -233,6 +293,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 spec,
                 rows,
                 writer,
+                output=guard,
                 connection=connection,
                 settings=settings,
                 window=window,
@@ -242,14 +303,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 on_row_start=journal.row_started if journal and spec.mutating else None,
             )
         )
-        stopped = summary.stopped
+        stopped = summary.stopped or guard.broken
     finally:
         progress.close()
         writer.close()
-        if stream is not sys.stdout:
-            stream.close()
+        if raw_stream is not sys.stdout:
+            raw_stream.close()
+        else:
+            guard.flush()
         if journal is not None:
-            journal.finish(complete=not stopped and sys.exc_info()[0] is None)
+            journal.finish(complete=not stopped and not guard.broken and sys.exc_info()[0] is None)
+    if guard.broken:
+        # The reader closed standard output (`| head`): stop quietly, as `cat` would.
+        return EXIT_CLOSED_OUTPUT
     done = point.done_rows + summary.completed_rows
     if interrupted:
         _say(
@@ -305,6 +371,9 @@ async def _run_until_interrupted(spec: Any, rows: Any, sink: Any, **options: Any
             async for _ in signals:
                 stop.set()
 
+    output = options.pop("output", None)
+    if output is not None:
+        output.on_broken = stop.set  # a closed standard output stops the run like Ctrl-C
     error: Exception | None = None
     async with anyio.create_task_group() as group:
         group.start_soon(watch_sigint)
@@ -315,7 +384,7 @@ async def _run_until_interrupted(spec: Any, rows: Any, sink: Any, **options: Any
         group.cancel_scope.cancel()
     if error is not None:
         raise error
-    return summary, stop.is_set()
+    return summary, stop.is_set() and not (output is not None and output.broken)
 
 
 def _cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
@@ -363,18 +432,32 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         config.held_message_count = args.held
     if args.ttp_url_logs is not None:
         config.ttp_url_log_count = args.ttp_url_logs
-    serve(config, args.host, args.port, args.write_connection)
+    from mimecast_soar.sim.server import SimStartError
+
+    try:
+        serve(config, args.host, args.port, args.write_connection)
+    except SimStartError as error:
+        _say(f"error: {error}")
+        return EXIT_USAGE
     return EXIT_OK
 
 
 def _cmd_devo(args: argparse.Namespace, out: IO[str]) -> int:
     if args.devo_command == "bundle":
         from mimecast_soar.devo.bundle import TargetPython, write_bundle
+        from mimecast_soar.runtime.files import describe_os_error
 
         if args.platform and not args.python_version:
             raise UsageError("--platform goes with --python-version")
         target = TargetPython(args.python_version, args.platform) if args.python_version else None
-        result = write_bundle(args.out_dir, wheels=not args.no_wheels, target_python=target)
+        try:
+            result = write_bundle(args.out_dir, wheels=not args.no_wheels, target_python=target)
+        except OSError as error:
+            where = error.filename or args.out_dir
+            shown = "" if str(where) == args.out_dir else f" ({where})"
+            raise UsageError(
+                f"cannot write the bundle into {args.out_dir}{shown}: {describe_os_error(error)}"
+            ) from None
         out.write(
             f"wrote {result.module}"
             + (f" and {len(result.wheels)} wheels" if result.wheels else "")
@@ -434,11 +517,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as error:
         from mimecast_soar.errors import MimecastSoarError
+        from mimecast_soar.runtime.stdout_guard import is_closed_pipe, silence_stdout
 
         if isinstance(error, MimecastSoarError):
             _say(f"error: {error.message}")
             return EXIT_USAGE if not error.fatal or _is_config(error) else EXIT_FATAL
-        raise
+        if is_closed_pipe(error):  # `mimecast-soar actions | head -n 1`
+            silence_stdout(sys.stdout)
+            return EXIT_CLOSED_OUTPUT
+        return _unexpected(error)
+
+
+#: Set to 1 to get the traceback of an unexpected error instead of its one-line summary.
+DEBUG_VARIABLE = "MIMECAST_SOAR_DEBUG"
+
+
+def _unexpected(error: Exception) -> int:
+    """The last resort: one line and a plea, the traceback only when asked for."""
+    if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+        import traceback
+
+        traceback.print_exception(error, file=sys.stderr)
+    text = " ".join(str(error).split())[:300]
+    where = f" ({error.filename})" if isinstance(error, OSError) and error.filename else ""
+    _say(
+        f"error: unexpected {type(error).__name__}{where}: {text or 'no detail'}; "
+        f"please report this (set {DEBUG_VARIABLE}=1 for the traceback)"
+    )
+    return EXIT_FATAL
 
 
 def _is_config(error: Exception) -> bool:

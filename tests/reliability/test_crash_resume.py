@@ -181,6 +181,7 @@ def test_records_run_killed_mid_row_resumes_with_each_row_once(
 
 
 def test_resume_point_drops_a_broken_line_and_a_half_written_records_row(tmp_path: Path) -> None:
+    from mimecast_soar.runtime.journal import header, tail_hash
     from mimecast_soar.runtime.resume import journal_path, resume_point
 
     out = tmp_path / "out.jsonl"
@@ -190,18 +191,25 @@ def test_resume_point_drops_a_broken_line_and_a_half_written_records_row(tmp_pat
     body = "".join(json.dumps(line) + "\n" for line in lines)
     out.write_text(body + '{"original_lhub_id": 2, "x"')
     first_group = len("".join(json.dumps(line) + "\n" for line in lines[:3]))
+    head = header(action="a", fmt="jsonl", input_print=None, to_file=True)
+
+    def done(rows: int, size: int) -> str:
+        with out.open("rb") as handle:
+            return f"done {rows} {size} {tail_hash(handle, size)}\n"
 
     def point(one_row_per_input: bool) -> tuple[int, int, int]:
-        found = resume_point(out, one_row_per_input=one_row_per_input)
+        found = resume_point(out, one_row_per_input=one_row_per_input, header_line=head)
         return found.done_rows, found.offset, found.in_flight_rows
 
     # No journal: a records action pulls its last group again; one-row actions keep each line.
     assert point(False) == (1, first_group, 0)
     assert point(True) == (5, len(body), 0)
     # A journal one row behind the output: a records action trusts the journal.
-    journal_path(out).write_text(f"started 1\n1 {first_group}\nstarted 2\n")
+    journal_path(out).write_bytes(head + f"started 1\n{done(1, first_group)}started 2\n".encode())
     assert point(False) == (1, first_group, 1)
     # Rows journaled as started but never written are in flight: outcome unknown.
-    journal_path(out).write_text(f"started 1\nstarted 2\nstarted 3\n1 {first_group}\n")
+    journal_path(out).write_bytes(
+        head + f"started 1\nstarted 2\nstarted 3\n{done(1, first_group)}".encode()
+    )
     out.write_text(body[:first_group])
     assert point(True) == (1, first_group, 2)

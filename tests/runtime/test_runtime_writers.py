@@ -139,3 +139,53 @@ def test_writing_after_close_is_refused_and_the_stream_stays_open(fmt: str) -> N
 def test_unknown_output_format() -> None:
     with pytest.raises(ConfigurationError, match="jsonl, csv, devo"):
         open_writer("xml", io.StringIO())
+
+
+def _csv_table(rows: list[dict[str, Any]], *, csv_raw: bool = False) -> list[list[str]]:
+    stream = io.StringIO()
+    writer = open_writer("csv", stream, csv_raw=csv_raw)
+    for number, row in enumerate(rows, start=1):
+        writer.write(number, row)
+    writer.close()
+    return list(csv.reader(io.StringIO(stream.getvalue(), newline="")))
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","x")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+]
+
+
+def test_csv_text_cells_a_spreadsheet_would_run_get_a_quote_prefix() -> None:
+    rows = [{"subject": text} for text in [*FORMULAS, "\tTAB", "\rCR"]]
+    cells = [row[1] for row in _csv_table(rows)[1:]]
+    assert cells == ["'" + text for text in [*FORMULAS, "\tTAB", "\rCR"]]
+
+
+def test_csv_header_cells_from_server_keys_are_neutralised_too() -> None:
+    table = _csv_table([{"=1+1": "a", "plain": "b"}])
+    assert table[0] == ["original_lhub_id", "'=1+1", "plain"]
+    assert table[1] == ["1", "a", "b"]
+
+
+def test_csv_numbers_from_json_are_data_not_formulas() -> None:
+    # -5 as a JSON number is ours to format; "-5" as text came from the server as text.
+    table = _csv_table([{"n": -5, "f": -0.5, "t": "-5", "ok": "a=b", "nested": {"k": "=x"}}])
+    assert table[1] == ["1", "-5", "-0.5", "'-5", "a=b", '{"k":"=x"}']
+
+
+def test_csv_raw_writes_cells_as_they_are() -> None:
+    table = _csv_table([{"=key": text} for text in FORMULAS], csv_raw=True)
+    assert table[0] == ["original_lhub_id", "=key"]
+    assert [row[1] for row in table[1:]] == FORMULAS
+
+
+def test_line_formats_are_not_touched_by_the_csv_rule() -> None:
+    stream = io.StringIO()
+    writer = open_writer("jsonl", stream)
+    writer.write(1, {"subject": "=1+1"})
+    writer.close()
+    assert json.loads(stream.getvalue())["subject"] == "=1+1"

@@ -58,6 +58,12 @@ def resolve_base_url(
 
 
 def _validated_base_url(url: str) -> str:
+    bad = next((c for c in url if c.isspace() or not c.isprintable()), None)
+    if bad is not None:  # a CR or LF would split the request into lines of the server's choice
+        raise ConfigurationError(
+            f"base_url must not contain spaces or control characters "
+            f"(it has {bad!r} at position {url.index(bad)})."
+        )
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError for a non-numeric or out-of-range port

@@ -250,6 +250,13 @@ def _check_url(value: str, name: str) -> None:
         raise ConfigurationError(
             f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
         )
+    # A CR or LF would split the request line into a header of the server's choosing.
+    bad = next((c for c in value if c.isspace() or not c.isprintable()), None)
+    if bad is not None:
+        raise ConfigurationError(
+            f"{name} must not contain spaces or control characters "
+            f"(it has {bad!r} at position {value.index(bad)})"
+        )
 
 
 def load_connection(

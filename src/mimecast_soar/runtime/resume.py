@@ -1,10 +1,13 @@
 """Opening the output file, and continuing a run that was interrupted (`run --resume`).
 
-A run into a file keeps a journal beside it, ``FILE.resume``: after each input row's output rows
-are all written and flushed, one line ``<input rows done> <bytes of FILE>``. The runner writes
-input rows as a prefix of the input, each with all its rows (see `runtime.runner`), so the last
-journal line says exactly where a killed run stood. The journal is removed when a run ends
-without being interrupted.
+A run keeps a journal: beside an output file, ``FILE.resume``, or where `--journal` says (the only
+way to resume a run written to standard output). Its format and the checks that decide whether
+it can be trusted are in `runtime.journal`: a header ties it to the action, format, input and
+kind of output; after each input row's output rows are all written and flushed, one line
+``done <input rows done> <bytes of FILE> <hash of the bytes before>``. The runner writes input
+rows as a prefix of the input, each with all its rows (see `runtime.runner`), so the last journal
+line says exactly where a killed run stood. The journal is removed when a run ends without being
+interrupted. A journal that does not match the run or its output is refused (`JournalError`).
 
 `--resume` reads the last complete journal line, truncates the output to its byte count (a last
 line cut short by a kill and the rows of an input row that had not finished are dropped), and
@@ -18,25 +21,41 @@ groups of equal ``original_lhub_id`` less the last one, which is pulled again.
 
 A state-changing action also journals ``started <n>`` before row n starts. Rows a killed run had
 started but not written may have reached Mimecast: a resumed run writes an error row for each
-(`UNKNOWN_AFTER_KILL`) instead of sending them again.
+(`UNKNOWN_AFTER_KILL`) instead of sending them again. Written to standard output, the journal
+records a row as done once it was handed to the pipe (what the reader then kept cannot be known):
+a reader that closes early (`| head`) stops the run, rows started and not handed over count as
+in flight, and `--resume --journal J` goes on after the last row handed over.
 
-Input rows are skipped by position, not by id, so duplicate ``lhub_id`` values resume correctly.
-Only line formats (jsonl, devo) can be resumed.
+Input rows are skipped by position, not by id, so duplicate ``lhub_id`` values resume correctly;
+the caller checks that the input still has that many rows. Only line formats (jsonl, devo) can
+be resumed. Output and journal are created 0600 and never written through a symbolic link
+(`runtime.files`).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import orjson
 
 from mimecast_soar.errors import ConfigurationError
+from mimecast_soar.runtime.files import make_parent, open_private, refuse_symlink
+from mimecast_soar.runtime.journal import (
+    JournalError,
+    JournalState,
+    open_journal,
+    read_journal,
+    tail_hash,
+)
 
 JOURNAL_SUFFIX = ".resume"
+_Row = TypeVar("_Row")
 
 
 #: The error row of a state-changing row a killed run had started but not written.
@@ -90,38 +109,27 @@ def _complete_lines(path: Path, start: int) -> list[tuple[int, Any]]:
     return lines
 
 
-def _last_journal_entry(path: Path, size: int) -> ResumePoint | None:
-    """The last complete, consistent journal entry, or None without a journal.
+def resume_point(
+    output: Path,
+    *,
+    one_row_per_input: bool,
+    header_line: bytes,
+    journal: Path | None = None,
+) -> ResumePoint:
+    """Where to continue writing `output` (see the module docstring for the rules).
 
-    Lines are ``<done> <bytes>`` (a complete input row) or ``started <n>`` (row n began).
+    Raises `JournalError` when the journal (`journal`, by default beside the output) does not
+    match `header_line` or the output.
     """
-    if not path.exists():
-        return None
-    done, offset, started = 0, 0, 0
-    with path.open("rb") as handle:
-        for line in handle:
-            parts = line.split()
-            if not line.endswith(b"\n") or len(parts) != 2:
-                break
-            try:
-                if parts[0] == b"started":
-                    started = max(started, int(parts[1]))
-                    continue
-                row_done, row_offset = int(parts[0]), int(parts[1])
-            except ValueError:
-                break
-            if row_offset > size:
-                break
-            done, offset = row_done, row_offset
-    return ResumePoint(done, offset, max(started, done))
-
-
-def resume_point(output: Path, *, one_row_per_input: bool) -> ResumePoint:
-    """Where to continue writing `output` (see the module docstring for the rules)."""
+    state = read_journal(journal or journal_path(output), header_line, output)
     if not output.exists():
-        return ResumePoint()
-    size = output.stat().st_size
-    journaled = _last_journal_entry(journal_path(output), size)
+        if state is not None and state.done_rows:
+            raise JournalError(
+                f"the resume journal says {state.done_rows} rows were written to {output}, "
+                "which does not exist: remove the journal to start over"
+            )
+        return ResumePoint(0, 0, state.started_rows if state else 0)
+    journaled = None if state is None else ResumePoint(*_fields(state))
     start = journaled or ResumePoint()
     lines = _complete_lines(output, start.offset)
     if one_row_per_input:
@@ -145,20 +153,68 @@ def resume_point(output: Path, *, one_row_per_input: bool) -> ResumePoint:
     return ResumePoint(done - 1, boundaries[-1])
 
 
+def _fields(state: JournalState) -> tuple[int, int, int]:
+    return state.done_rows, state.offset, state.started_rows
+
+
+def stdout_resume_point(journal: Path, header_line: bytes) -> ResumePoint:
+    """Where a run to standard output stands: the journal alone is the record."""
+    state = read_journal(journal, header_line, None)
+    if state is None:
+        raise JournalError(f"there is no resume journal at {journal}: nothing to resume")
+    return ResumePoint(*_fields(state))
+
+
+def skip_done_rows(rows: Iterator[_Row], done_rows: int) -> None:
+    """Consume the `done_rows` input rows a resumed run skips; refuse an input that is shorter
+    (the journal, or the output it was read from, describes another input)."""
+    skipped = sum(1 for _ in itertools.islice(rows, done_rows))
+    if skipped < done_rows:
+        raise JournalError(
+            f"the resume journal says {done_rows} input rows are done but the input has only "
+            f"{skipped}: it describes another input; remove it (and the output) to start over"
+        )
+
+
+def take_in_flight(rows: Iterator[_Row], count: int) -> list[_Row]:
+    """The `count` rows after the done ones that the previous run had started."""
+    taken = list(itertools.islice(rows, count))
+    if len(taken) < count:
+        raise JournalError(
+            f"the resume journal says {count} more rows had started but the input has only "
+            f"{len(taken)} left: it describes another input; remove it to start over"
+        )
+    return taken
+
+
 class Journal:
-    """Appends ``<rows done> <output bytes>`` after each complete input row.
+    """Appends ``done <rows> <bytes> <tail>`` after each complete input row (`runtime.journal`).
 
     Wraps the run's progress reporter, since the runner reports each input row once all its
-    rows are written.
+    rows are written. Rows are journaled only while `delivered()` holds: once the output is
+    gone (a closed pipe), nothing more counts as done.
     """
 
-    def __init__(self, inner: Any, stream: IO[str], path: Path, done_rows: int) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        stream: IO[str],
+        path: Path,
+        point: ResumePoint,
+        *,
+        header_line: bytes,
+        fresh: bool,
+        to_file: bool,
+        delivered: Callable[[], bool] = lambda: True,
+    ) -> None:
         self._inner = inner
         self._stream = stream
         self._path = path
-        self._done = done_rows
-        self._started = done_rows
-        self._handle: IO[bytes] | None = path.open("ab")
+        self._done = point.done_rows
+        self._started = max(point.started_rows, point.done_rows)
+        self._to_file = to_file
+        self._delivered = delivered
+        self._handle: IO[bytes] | None = open_journal(path, header_line, fresh=fresh)
 
     def start(self, total: int | None) -> None:
         """Forward to the wrapped reporter."""
@@ -167,12 +223,19 @@ class Journal:
     def advance(self, rows: int = 1, errors: int = 0) -> None:
         """Journal the output's size after `rows` more complete input rows."""
         self._inner.advance(rows, errors)
-        self._done += rows
         if self._handle is None:
             return
         self._stream.flush()
-        size = os.fstat(self._stream.fileno()).st_size
-        self._handle.write(f"{self._done} {size}\n".encode())
+        if not self._delivered():
+            return
+        self._done += rows
+        if self._to_file:
+            fd = self._stream.fileno()
+            size = os.fstat(fd).st_size
+            entry = f"done {self._done} {size} {tail_hash(fd, size)}\n"
+        else:
+            entry = f"done {self._done} - -\n"
+        self._handle.write(entry.encode())
         self._handle.flush()
 
     def row_started(self) -> None:
@@ -196,28 +259,40 @@ class Journal:
 
 
 def open_output(
-    target: str, *, resume: bool, fmt: str, one_row_per_input: bool = True
+    target: str,
+    *,
+    resume: bool,
+    fmt: str,
+    one_row_per_input: bool = True,
+    header_line: bytes = b"",
+    journal: Path | None = None,
 ) -> tuple[IO[str], ResumePoint]:
-    """The stream to write to and, on resume, where the run stands (output truncated to it)."""
+    """The stream to write to and, on resume, where the run stands (output truncated to it).
+
+    The output file is created 0600 and opened for reading too (the journal hashes what was
+    written); a symbolic link is refused. `journal` overrides where the journal is kept.
+    """
+    if resume and fmt == "csv":
+        raise ConfigurationError("--resume works with the jsonl and devo formats, not csv")
     if target == "-":
-        return sys.stdout, ResumePoint()
+        if not resume:
+            return sys.stdout, ResumePoint()
+        if journal is None:
+            raise ConfigurationError("--resume to standard output needs --journal FILE")
+        return sys.stdout, stdout_resume_point(journal, header_line)
     path = Path(target)
+    what = "the output"
+    refuse_symlink(path, what)
     point = ResumePoint()
     if resume:
-        if fmt == "csv":
-            raise ConfigurationError("--resume works with the jsonl and devo formats, not csv")
-        point = resume_point(path, one_row_per_input=one_row_per_input)
-        if path.exists() and path.stat().st_size != point.offset:
-            with path.open("r+b") as handle:
-                handle.truncate(point.offset)
-    try:
-        if path.parent and not path.parent.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-        stream = path.open("a" if resume else "w", encoding="utf-8", newline="\n")
-        if not resume:
-            journal_path(path).unlink(missing_ok=True)
-    except OSError as error:
-        raise ConfigurationError(
-            f"cannot write {target}: {os.strerror(error.errno or 0)}"
-        ) from None
-    return stream, point
+        point = resume_point(
+            path, one_row_per_input=one_row_per_input, header_line=header_line, journal=journal
+        )
+    make_parent(path, what)
+    fd = open_private(path, what, truncate=not resume, readable=True)
+    if resume:
+        os.ftruncate(fd, point.offset)
+        os.lseek(fd, point.offset, os.SEEK_SET)
+    else:
+        (journal or journal_path(path)).unlink(missing_ok=True)
+    return os.fdopen(fd, "w", encoding="utf-8", newline="\n"), point

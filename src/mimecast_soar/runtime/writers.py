@@ -11,7 +11,14 @@ The correlation id comes first in every row and wins over a row key of the same 
 CSV needs its header before the first row, and rows of one run may have different keys. The CSV
 writer therefore spools rows to an anonymous temporary file (one JSON line each) while it collects
 the ordered union of keys, and writes the whole CSV when it is closed. Memory stays flat in the
-number of rows; the CSV appears on the stream only at `close()`.
+number of rows; the CSV appears on the stream only at `close()`. The spool is created by
+`tempfile` (mode 0600, unlinked at once), so rows never sit in a file others can read.
+
+Cells of CSV text that a spreadsheet would run as a formula (text starting with `=`, `+`, `-`,
+`@`, a tab or a carriage return, OWASP's list) get a `'` prefix, header cells included, since
+column names come from server data. Numbers, booleans and nulls are data we format ourselves,
+never formulas: a JSON number -5 is written as `-5`, while the text "-5" from the server becomes
+`'-5`. `neutralise=False` (the CLI's `--csv-raw`) writes every cell as it is.
 
 Values that JSON cannot hold are written as text: datetimes in ISO 8601, `Secret`s as their mask,
 integers beyond 64 bits as their digits; NaN and infinities become null.
@@ -54,18 +61,24 @@ class RowWriter(Protocol):
         """Finish the table (the CSV is written now); the stream itself stays open."""
 
 
-def open_writer(fmt: str, stream: IO[str], *, flush_interval_seconds: float = 0.0) -> RowWriter:
+def open_writer(
+    fmt: str,
+    stream: IO[str],
+    *,
+    flush_interval_seconds: float = 0.0,
+    csv_raw: bool = False,
+) -> RowWriter:
     """A writer of `fmt` (`jsonl`, `devo` or `csv`) over an open text stream it does not own.
 
     Line formats flush after every row, or, with `flush_interval_seconds`, at most that often
-    (and on `flush()` and `close()`).
+    (and on `flush()` and `close()`). `csv_raw` turns off the CSV formula neutralising.
     """
     if fmt == "jsonl":
         return JsonlWriter(stream, flush_interval_seconds=flush_interval_seconds)
     if fmt == "devo":
         return DevoResultWriter(stream, flush_interval_seconds=flush_interval_seconds)
     if fmt == "csv":
-        return CsvWriter(stream)
+        return CsvWriter(stream, neutralise=not csv_raw)
     raise ConfigurationError(f"unknown output format {fmt!r}: use {', '.join(FORMATS)}")
 
 
@@ -173,11 +186,13 @@ class CsvWriter:
 
     Rows are spooled to a temporary file until `close()`, which writes the header and then every
     row. Nested values (objects, lists) are written as JSON text, None as an empty cell, booleans
-    as `true`/`false`.
+    as `true`/`false`. With `neutralise` (the default) text cells a spreadsheet would take for a
+    formula get a `'` prefix (see the module docstring).
     """
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], *, neutralise: bool = True) -> None:
         self._stream = stream
+        self._neutralise = neutralise
         self._spool: IO[bytes] | None = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115
         self._columns: dict[str, None] = {}
 
@@ -202,11 +217,12 @@ class CsvWriter:
             return
         try:
             columns = [ID_COLUMN, *self._columns]
-            self._stream.write(_csv_line(columns))
+            cell = _safe_cell if self._neutralise else _cell
+            self._stream.write(_csv_line([cell(name) for name in columns]))
             spool.seek(0)
             for line in spool:
                 row = orjson.loads(line)
-                self._stream.write(_csv_line([_cell(row.get(name)) for name in columns]))
+                self._stream.write(_csv_line([cell(row.get(name)) for name in columns]))
             self._stream.flush()
         finally:
             spool.close()
@@ -224,7 +240,21 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: Any) -> str:
+    """`_cell`, with text a spreadsheet would evaluate prefixed by `'`; numbers stay numbers."""
+    text = _cell(value)
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
 def _csv_line(cells: list[str]) -> str:
+    # The csv module quotes a cell holding a character of the line terminator: with "\r\n" a
+    # lone CR inside a cell is quoted too (with "\n" it would end the row for most readers).
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()[:-2] + "\n"
