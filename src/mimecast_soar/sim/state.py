@@ -150,6 +150,24 @@ def build_world(config: SimConfig, anchor: datetime, feeds: dict[str, Feed]) -> 
         policy_id = sd.secure_id(config.seed, "policy", index)
         built = build_policy(item, anchor - timedelta(days=30 + index))
         world.policies[policy_id] = {"id": policy_id, **built}
+    for index, domain in enumerate(("mailer.example.net", "newsletters.example.org")):
+        item = {
+            "option": "enable_bypass",
+            "policy": {
+                "description": f"SPF bypass for {domain}",
+                "fromPart": "envelope_from",
+                "from": {"type": "email_domain", "emailDomain": domain},
+                "to": {"type": "everyone"},
+                "conditions": {"spfDomains": [domain]},
+            },
+        }
+        policy_id = sd.secure_id(config.seed, "bypass-policy-seed", index)
+        built = build_policy(
+            item,
+            anchor - timedelta(days=60 + index),
+            options=("enable_bypass", "disable_bypass"),
+        )
+        world.bypass_policies[policy_id] = {"id": policy_id, **built}
     return world
 
 
