@@ -11,14 +11,20 @@ from sim_helpers import Api, body_with_page
 from mimecast_soar.sim import SimServer
 
 BASE = "/api/policy/antispoofing-bypass"
-CREATE, GET, UPDATE, DELETE = (f"{BASE}/{name}-policy" for name in ("create", "get", "update", "delete"))
+CREATE, GET, UPDATE, DELETE = (
+    f"{BASE}/{name}-policy" for name in ("create", "get", "update", "delete")
+)
 SEEDED = 2
 
 
 def _policy(description: str = "Bypass mailer", **extra: Any) -> dict[str, Any]:
     return {
         "option": "enable_bypass",
-        "policy": {"description": description, "conditions": {"spfDomains": ["mailer.example.net"]}, **extra},
+        "policy": {
+            "description": description,
+            "conditions": {"spfDomains": ["mailer.example.net"]},
+            **extra,
+        },
     }
 
 
@@ -35,10 +41,14 @@ def _all(api: Api, size: int = 100) -> list[dict[str, Any]]:
 def test_create_like_xsoar_gets_defaults(api: Api, client: httpx.Client) -> None:
     created = api.ok(CREATE, {"data": [_policy()]})["data"][0]
     policy = created["policy"]
-    assert created["option"] == "enable_bypass" and created["id"]
-    assert policy["from"] == {"type": "everyone"} and policy["to"] == {"type": "everyone"}
-    assert policy["fromEternal"] is True and policy["toEternal"] is True
-    assert policy["enabled"] is True and policy["enforced"] is False
+    assert created["option"] == "enable_bypass"
+    assert created["id"]
+    assert policy["from"] == {"type": "everyone"}
+    assert policy["to"] == {"type": "everyone"}
+    assert policy["fromEternal"] is True
+    assert policy["toEternal"] is True
+    assert policy["enabled"] is True
+    assert policy["enforced"] is False
     assert policy["conditions"] == {"spfDomains": ["mailer.example.net"]}
     assert api.ok(GET, {"data": [{"id": created["id"]}]})["data"] == [created]
     assert client.get("/_sim/state").json()["antispoofing_bypass_policies"] == SEEDED + 1
@@ -55,8 +65,10 @@ def test_full_policy_echoes_both_forms(api: Api) -> None:
     )
     item["policy"]["conditions"]["sourceIPs"] = ["192.0.2.0/24"]
     policy = api.ok(CREATE, {"data": [item]})["data"][0]["policy"]
-    assert policy["fromType"] == "email_domain" and policy["fromValue"] == "mailer.example.net"
-    assert policy["fromEternal"] is False and policy["fromDate"] == "2030-01-01T00:00:00+0000"
+    assert policy["fromType"] == "email_domain"
+    assert policy["fromValue"] == "mailer.example.net"
+    assert policy["fromEternal"] is False
+    assert policy["fromDate"] == "2030-01-01T00:00:00+0000"
     assert policy["conditions"]["sourceIPs"] == ["192.0.2.0/24"]
 
 
@@ -87,7 +99,8 @@ def test_update_replaces_and_keeps_create_time(api: Api) -> None:
     created = api.ok(CREATE, {"data": [_policy()]})["data"][0]
     item = {"id": created["id"], **_policy("Renamed"), "option": "disable_bypass"}
     updated = api.ok(UPDATE, {"data": [item]})["data"][0]
-    assert updated["id"] == created["id"] and updated["option"] == "disable_bypass"
+    assert updated["id"] == created["id"]
+    assert updated["option"] == "disable_bypass"
     assert updated["policy"]["description"] == "Renamed"
     assert updated["policy"]["createTime"] == created["policy"]["createTime"]
     assert api.ok(GET, {"data": [{"id": created["id"]}]})["data"] == [updated]
@@ -97,9 +110,12 @@ def test_update_failures(api: Api) -> None:
     unknown = api.post(UPDATE, {"data": [{"id": "eNoNope", **_policy()}]}).json()
     assert first_error(unknown)["code"] == "err_policy_not_found"
     two = api.post(UPDATE, {"data": [{"id": "a", **_policy()}, {"id": "b", **_policy()}]}).json()
-    assert two["data"] == [] and first_error(two)["field"] == "data"
+    assert two["data"] == []
+    assert first_error(two)["field"] == "data"
     created = api.ok(CREATE, {"data": [_policy()]})["data"][0]
-    no_policy = api.post(UPDATE, {"data": [{"id": created["id"], "option": "enable_bypass"}]}).json()
+    no_policy = api.post(
+        UPDATE, {"data": [{"id": created["id"], "option": "enable_bypass"}]}
+    ).json()
     assert first_error(no_policy)["field"] == "policy"
 
 

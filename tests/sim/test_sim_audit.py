@@ -44,7 +44,8 @@ def test_seeded_events_page_newest_first(api: Api, server: SimServer, client: ht
     assert times == sorted(times, reverse=True)
     first = api.ok(EVENTS, body_with_page(_window(server), 40))
     pagination = first["meta"]["pagination"]
-    assert pagination["pageSize"] == 40 and pagination["recordStart"] == 0
+    assert pagination["pageSize"] == 40
+    assert pagination["recordStart"] == 0
     second = api.ok(EVENTS, body_with_page(_window(server), 40, pagination["next"]))
     assert second["meta"]["pagination"]["recordStart"] == 40
     assert [e["id"] for e in first["data"] + second["data"]] == [e["id"] for e in everything[:80]]
@@ -55,14 +56,19 @@ def test_filters_by_time_query_and_categories(api: Api, server: SimServer) -> No
     week = _all(api, _window(server, 7))
     assert 0 < len(week) < 150
     logons = _all(api, {**_window(server), "categories": ["authentication_logs"]})
-    assert logons and {e["category"] for e in logons} == {"authentication_logs"}
+    assert logons
+    assert {e["category"] for e in logons} == {"authentication_logs"}
     admin = server.config.login_email
     mine = _all(api, {**_window(server), "query": admin.upper()})
-    assert mine and all(admin in e["eventInfo"] or e["user"] == admin for e in mine)
+    assert mine
+    assert all(admin in e["eventInfo"] or e["user"] == admin for e in mine)
 
 
 def test_write_calls_leave_audit_events(api: Api, server: SimServer) -> None:
-    api.ok("/api/ttp/url/create-managed-url", {"data": [{"url": "https://bad.example.net/x", "action": "block"}]})
+    api.ok(
+        "/api/ttp/url/create-managed-url",
+        {"data": [{"url": "https://bad.example.net/x", "action": "block"}]},
+    )
     api.ok("/api/directory/create-group", {"data": [{"description": "Audited group"}]})
     newest = api.ok(EVENTS, body_with_page(_window(server), 2))["data"]
     assert [e["auditType"] for e in newest] == ["Group Created", "Managed URL Created"]
@@ -80,7 +86,10 @@ def test_audit_failures(api: Api, server: SimServer) -> None:
     }
     too_old = api.post(EVENTS, {"data": [_window(server, 61)]}).json()
     assert first_error(too_old)["field"] == "startDateTime"
-    reversed_window = {"startDateTime": window["endDateTime"], "endDateTime": window["startDateTime"]}
+    reversed_window = {
+        "startDateTime": window["endDateTime"],
+        "endDateTime": window["startDateTime"],
+    }
     assert api.post(EVENTS, {"data": [reversed_window]}).json()["fail"]
     unknown = api.post(EVENTS, {"data": [{**window, "categories": ["nope"]}]}).json()
     assert first_error(unknown)["field"] == "categories"

@@ -21,7 +21,8 @@ def test_created_group_is_found_and_takes_members(api: Api, client: httpx.Client
     created = api.ok(CREATE, {"data": [{"description": "Incident 42 recipients"}]})["data"][0]
     assert created["description"] == "Incident 42 recipients"
     assert created["source"] == "cloud"
-    assert created["userCount"] == 0 and created["folderCount"] == 0
+    assert created["userCount"] == 0
+    assert created["folderCount"] == 0
     root = _find(api, "VIP")[0]["parentId"]
     assert created["parentId"] == root
     assert _find(api, "Incident 42") == [created]
@@ -56,7 +57,8 @@ def test_group_failures(api: Api) -> None:
     bad_parent = api.post(CREATE, {"data": [{"description": "x", "parentId": "eNoNope"}]}).json()
     assert first_error(bad_parent)["code"] == "err_folder_not_found"
     eleven = api.post(CREATE, {"data": [{"description": f"g{n}"} for n in range(11)]}).json()
-    assert eleven["data"] == [] and eleven["fail"]
+    assert eleven["data"] == []
+    assert eleven["fail"]
     unknown = api.post(UPDATE, {"data": [{"id": "eNoNope", "description": "x"}]}).json()
     assert first_error(unknown)["code"] == "err_folder_not_found"
     outer = api.ok(CREATE, {"data": [{"description": "Outer"}]})["data"][0]

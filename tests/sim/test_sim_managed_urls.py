@@ -37,9 +37,15 @@ def test_block_is_created_listed_and_deleted(api: Api, client: httpx.Client) -> 
         "path": "/login",
         "queryString": "x=1",
     }
-    assert entry["matchType"] == "explicit" and entry["action"] == "block"
+    assert entry["matchType"] == "explicit"
+    assert entry["action"] == "block"
     assert entry["comment"] == "c"
-    assert entry["disableRewrite"] is entry["disableUserAwareness"] is entry["disableLogClick"] is False
+    assert (
+        entry["disableRewrite"]
+        is entry["disableUserAwareness"]
+        is entry["disableLogClick"]
+        is False
+    )
     assert client.get("/_sim/state").json()["managed_urls"] == SEEDED + 1
     exact = {"domainOrUrl": "https://evil.example.net:8443/login?x=1", "exactMatch": True}
     assert [e["id"] for e in _all(api, exact)] == [entry["id"]]
@@ -59,15 +65,22 @@ def test_permit_with_flags_and_domain_match(api: Api) -> None:
         "disableLogClick": False,
     }
     entry = api.ok(CREATE, {"data": [item]})["data"][0]
-    assert entry["matchType"] == "domain" and entry["domain"] == "partner.example.org"
-    assert entry["port"] == -1 and entry["scheme"] == ""
-    assert entry["disableRewrite"] is True and entry["disableUserAwareness"] is True
+    assert entry["matchType"] == "domain"
+    assert entry["domain"] == "partner.example.org"
+    assert entry["port"] == -1
+    assert entry["scheme"] == ""
+    assert entry["disableRewrite"] is True
+    assert entry["disableUserAwareness"] is True
 
 
 def test_existing_entry_is_refused_never_duplicated(api: Api) -> None:
     item = {"url": "https://dup.example.net/a", "action": "block"}
     api.ok(CREATE, {"data": [item]})
-    for again in (item, {**item, "action": "permit"}, {**item, "url": "https://DUP.example.net/a/"}):
+    for again in (
+        item,
+        {**item, "action": "permit"},
+        {**item, "url": "https://DUP.example.net/a/"},
+    ):
         body = api.post(CREATE, {"data": [again]}).json()
         assert body["data"] == []
         assert first_error(body)["code"] == "err_managed_url_exists_code"
@@ -82,8 +95,14 @@ def test_bad_input_is_refused(api: Api) -> None:
         ({"action": "block"}, "url"),
         ({"url": "https://x.example.net/", "action": "allow"}, "action"),
         ({"url": "https://x.example.net/", "action": "block", "matchType": "regex"}, "matchType"),
-        ({"url": "https://x.example.net/", "action": "block", "disableRewrite": True}, "disableRewrite"),
-        ({"url": "https://x.example.net/", "action": "permit", "disableLogClick": "maybe"}, "disableLogClick"),
+        (
+            {"url": "https://x.example.net/", "action": "block", "disableRewrite": True},
+            "disableRewrite",
+        ),
+        (
+            {"url": "https://x.example.net/", "action": "permit", "disableLogClick": "maybe"},
+            "disableLogClick",
+        ),
     ]
     for item, field in cases:
         body = api.post(CREATE, {"data": [item]}).json()
@@ -127,7 +146,9 @@ def test_delete_unknown_id_has_no_key(api: Api) -> None:
 def test_account_limit(server: SimServer) -> None:
     with twin(server, managed_url_limit=SEEDED + 1) as other:
         other.ok(CREATE, {"data": [{"url": "https://one.example.net/", "action": "block"}]})
-        body = other.post(CREATE, {"data": [{"url": "https://two.example.net/", "action": "block"}]})
+        body = other.post(
+            CREATE, {"data": [{"url": "https://two.example.net/", "action": "block"}]}
+        )
         assert first_error(body.json())["code"] == "err_managed_url_limit_reached"
 
 

@@ -44,11 +44,10 @@ def test_seeded_incidents_cover_every_type_and_have_consistent_counters(api: Api
     assert {i["type"] for i in found} == {"manual", "automatic", "notify_only", "restored"}
     for incident in found:
         assert incident["identified"] == incident["successful"] + incident["failed"]
-        assert incident["code"].startswith("TR-") and incident["code"][-1] in "MANR"
+        assert incident["code"].startswith("TR-")
+        assert incident["code"][-1] in "MANR"
     restore = next(i for i in found if i["type"] == "restored")
-    original = next(
-        i for i in found if i["code"] == restore["searchCriteria"]["unremediateCode"]
-    )
+    original = next(i for i in found if i["code"] == restore["searchCriteria"]["unremediateCode"])
     assert original["searchCriteria"]["restoreCode"] == restore["code"]
     assert restore["restored"] == original["restored"] == original["successful"]
 
@@ -118,7 +117,11 @@ def test_create_validation_failures(api: Api) -> None:
         ({"searchBy": "hash", "hashOrMessageId": "a" * 64}, "reason", "err_validation_null"),
         ({"reason": "r", "hashOrMessageId": "xyz"}, "hashOrMessageId", None),
         ({"reason": "r", "hashOrMessageId": "g" * 64}, "hashOrMessageId", None),
-        ({"reason": "r", "searchBy": "messageId", "hashOrMessageId": "a@b"}, "hashOrMessageId", None),
+        (
+            {"reason": "r", "searchBy": "messageId", "hashOrMessageId": "a@b"},
+            "hashOrMessageId",
+            None,
+        ),
         ({"reason": "r", "searchBy": "url"}, "url", "err_validation_null"),
         ({"reason": "r", "searchBy": "subject", "hashOrMessageId": "x"}, "searchBy", None),
         ({"reason": " ", "hashOrMessageId": "a" * 32}, "reason", "err_validation_blank"),
@@ -148,19 +151,25 @@ def test_get_incident_unknown_and_too_many(api: Api) -> None:
     unknown = api.post(GET, {"data": [{"id": "eNoMissing"}]}).json()
     assert first_error(unknown)["code"] == "err_remediation_incident_not_found"
     too_many = api.post(GET, {"data": [{"id": f"x{n}"} for n in range(26)]}).json()
-    assert too_many["data"] == [] and too_many["fail"]
+    assert too_many["data"] == []
+    assert too_many["fail"]
 
 
 def test_find_incidents_filters_and_pages(api: Api) -> None:
-    everything = _incidents(api.ok(FIND, {"data": [{"searchBy": [{"fieldName": "all", "value": ""}]}]}))
+    everything = _incidents(
+        api.ok(FIND, {"data": [{"searchBy": [{"fieldName": "all", "value": ""}]}]})
+    )
     assert len(everything) == 5
     manual = _incidents(api.ok(FIND, {"data": [{"filterBy": [{"type": "manual"}]}]}))
-    assert manual and {i["type"] for i in manual} == {"manual"}
+    assert manual
+    assert {i["type"] for i in manual} == {"manual"}
     two = {"fieldName": "type", "value": "manual,restored"}
     both = _incidents(api.ok(FIND, {"data": [{"filterBy": [two]}]}))
     assert {i["type"] for i in both} == {"manual", "restored"}
     code = everything[2]["code"]
-    by_code = _incidents(api.ok(FIND, {"data": [{"searchBy": {"fieldName": "code", "value": code}}]}))
+    by_code = _incidents(
+        api.ok(FIND, {"data": [{"searchBy": {"fieldName": "code", "value": code}}]})
+    )
     assert [i["code"] for i in by_code] == [code]
     item = {"searchBy": {"fieldName": "all", "value": ""}}
     pages, token = [], None
@@ -207,7 +216,8 @@ def test_search_hash_detects_known_files_and_reports_bad_ones(api: Api, server: 
 def test_search_hash_takes_at_most_100(api: Api) -> None:
     hashes = [f"{n:032x}" for n in range(101)]
     too_many = api.post(HASH, {"data": [{"hashes": hashes}]}).json()
-    assert too_many["data"] == [] and first_error(too_many)["field"] == "hashes"
+    assert too_many["data"] == []
+    assert first_error(too_many)["field"] == "hashes"
     hundred = api.ok(HASH, {"data": [{"hashes": hashes[:100]}]})["data"][0]
     assert len(hundred["hashStatus"]) == 100
     empty = api.post(HASH, {"data": [{"hashes": []}]}).json()
@@ -226,3 +236,11 @@ def test_same_seed_same_incidents_and_created_counters(api: Api, server: SimServ
     assert seeded == mine_seeded
     for key in ("id", "code", "identified", "searchCriteria"):
         assert mine[key] == theirs[key]
+
+
+def test_state_counts_incidents_and_reset_forgets_created_ones(api: Api, client: Any) -> None:
+    assert client.get("/_sim/state").json()["remediation_incidents"] == 5
+    api.ok(CREATE, {"data": [{"reason": "r", "hashOrMessageId": "b" * 64}]})
+    assert client.get("/_sim/state").json()["remediation_incidents"] == 6
+    client.post("/_sim/reset")
+    assert client.get("/_sim/state").json()["remediation_incidents"] == 5

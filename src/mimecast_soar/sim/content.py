@@ -77,4 +77,7 @@ def eml(seed: int, message: Message, *, delivered: bool) -> bytes:
         maintype, _, subtype = mime.partition("/")
         content = attachment_bytes(seed, message.id, name, size)
         mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+    for index, part in enumerate(mail.walk()):
+        if part.is_multipart():  # the library picks random boundaries; the seed decides here
+            part.set_boundary(f"sim-{sd.h64(seed, message.id, 'boundary', index):016x}")
     return mail.as_bytes()
