@@ -68,7 +68,7 @@ class SimConfig:
     remediation_seconds_per_mailbox: float = 30.0
     managed_url_limit: int = 1000
     #: find-incidents answers `data[0].incidents[]` ("wrapped") or flat `data[]` ("flat"): the
-    #: sources disagree (docs/mimecast-api.md §12.1.4, an L fact), so clients are tested on both.
+    #: sources disagree (docs/mimecast-api.md §12.1, an L fact), so clients are tested on both.
     find_incidents_shape: str = "wrapped"
     #: Rewrite a few generated messages into the emails behind the newest malicious URL clicks
     #: and held impersonation logs (see `campaigns`), so a Message-ID from a TTP log finds them.
