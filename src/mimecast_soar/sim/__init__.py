@@ -3,8 +3,11 @@
 It speaks the `/api/...` endpoints the connector uses (plus get-account, discover-authentication,
 login and `/oauth/token`) with Mimecast's shapes and quirks, verifies API 1.0 signatures and API
 2.0 bearer tokens from the documented algorithms (it imports nothing from `mimecast_soar.api`),
-pages, rate-limits and injects faults. Playbook authors run it with `mimecast-soar sim`; tests
-start it with `SimServer` on an ephemeral port.
+pages, rate-limits and injects faults. The response endpoints (remediation, managed URLs, groups,
+audit, SPF bypass policies, archive forensics: docs/mimecast-api.md §12) keep their state in
+`SimState.world`; archive files are generated from the seed and sent as byte streams.
+Playbook authors run it with `mimecast-soar sim`; tests start it with `SimServer` on an
+ephemeral port.
 
     with SimServer(SimConfig(seed=3, faults=[parse_fault("status:code=503,count=1")])) as sim:
         connection = sim.connection()        # {"base_url", "application_id", ...}

@@ -31,7 +31,7 @@ from mimecast_soar.sim.config import SimConfig
 from mimecast_soar.sim.faults import FaultRule
 from mimecast_soar.sim.handlers import BASIC, ROUTES, UNSIGNED, Call
 from mimecast_soar.sim.state import SimState
-from mimecast_soar.sim.wire import Envelope, ItemError, dumps, error_body, first_item
+from mimecast_soar.sim.wire import Envelope, FileBody, ItemError, dumps, error_body, first_item
 
 MALFORMED_PAGE = (
     b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
@@ -131,17 +131,28 @@ class Reply:
         status: int,
         quota: ratelimit.Quota | None,
         content_type: bytes = JSON,
+        extra: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         self.body = body
         self.status = status
         self.headers = quota.raw_headers() if quota else []
         self.headers.append((b"content-length", b"%d" % len(body)))
         self.headers.append((b"content-type", content_type))
+        if extra:
+            self.headers.extend(extra)
 
     async def __call__(self, send: Send) -> None:
         """Send the response."""
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
         await send({"type": "http.response.body", "body": self.body})
+
+
+def file_headers(file: FileBody) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """Content type and Content-Disposition of a file stream (archive get-file/-part)."""
+    name = file.filename.replace('"', "").encode("latin-1", errors="replace")
+    return file.content_type.encode(), [
+        (b"content-disposition", b'attachment; filename="%s"' % name)
+    ]
 
 
 def json_response(body: bytes, status: int, quota: ratelimit.Quota | None) -> Reply:
@@ -250,10 +261,13 @@ class ApiEndpoint:
         if handler is None:
             response = self._oauth(headers, raw, quota)
         else:
-            body, status = self._execute(handler, scope, headers, parsed, entry)
+            body, status, file = self._execute(handler, scope, headers, parsed, entry)
             if rule is not None and rule.kind == "truncated":
                 body = body[: max(1, len(body) // 2)]
-            response = json_response(body, status, quota)
+            if file is None:
+                response = json_response(body, status, quota)
+            else:
+                response = Reply(body, status, quota, *file_headers(file))
         return DROP if rule is not None and rule.kind == "drop_after" else response
 
     def _authenticate(
@@ -317,14 +331,18 @@ class ApiEndpoint:
         headers: dict[str, str],
         parsed: Any,
         entry: dict[str, Any],
-    ) -> tuple[bytes, int]:
-        """Run the handler on a well-formed envelope; (body, HTTP status)."""
+    ) -> tuple[bytes, int, FileBody | None]:
+        """Run the handler on a well-formed envelope; (body, HTTP status, the file if any)."""
         data = parsed.get("data", []) if isinstance(parsed, dict) else None
         meta = parsed.get("meta", {}) if isinstance(parsed, dict) else None
         if not isinstance(data, list) or not isinstance(meta, dict):
-            return error_body(
-                400, "err_request_malformed", 'Body must be {"meta": {...}, "data": [...]}'
-            ), 400
+            return (
+                error_body(
+                    400, "err_request_malformed", 'Body must be {"meta": {...}, "data": [...]}'
+                ),
+                400,
+                None,
+            )
         call = Call(scope["path"], meta, data, entry["auth"], self._base_url(scope, headers))
         try:
             envelope = handler(self.sim, call)
@@ -332,7 +350,9 @@ class ApiEndpoint:
             envelope = Envelope(fail=[error.entry(first_item(data))])
         self.sim.api_call_executed(call.path)
         entry["executed"] = True
-        return dumps(envelope.to_json()), 200
+        if isinstance(envelope, FileBody):
+            return envelope.content, 200, envelope
+        return dumps(envelope.to_json()), 200, None
 
     def _base_url(self, scope: Scope, headers: dict[str, str]) -> str:
         """`http://host:port` as the client addressed us, as Starlette's `request.base_url`

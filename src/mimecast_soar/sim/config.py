@@ -35,6 +35,10 @@ def default_page_limits() -> dict[str, int]:
         "/api/message-finder/search": 500,
         "/api/directory/find-groups": 100,
         "/api/directory/get-group-members": 100,
+        "/api/ttp/remediation/find-incidents": 100,
+        "/api/ttp/url/get-all-managed-urls": 100,
+        "/api/audit/get-audit-events": 500,
+        "/api/policy/antispoofing-bypass/get-policy": 100,
     }
 
 
@@ -56,6 +60,16 @@ class SimConfig:
     held_message_count: int = 60
     tracked_message_count: int = 120
     group_count: int = 10
+    audit_event_count: int = 150
+    #: One delivered message carries an attachment this large (bytes generated on the fly), so
+    #: forensics downloads can be tested for streaming; 0 leaves the generated attachments alone.
+    large_attachment_bytes: int = 4 * 1024 * 1024
+    #: Simulated seconds a remediation incident spends per mailbox copy it removes.
+    remediation_seconds_per_mailbox: float = 30.0
+    managed_url_limit: int = 1000
+    #: find-incidents answers `data[0].incidents[]` ("wrapped") or flat `data[]` ("flat"): the
+    #: sources disagree (docs/mimecast-api.md §12.1, an L fact), so clients are tested on both.
+    find_incidents_shape: str = "wrapped"
     #: Rewrite a few generated messages into the emails behind the newest malicious URL clicks
     #: and held impersonation logs (see `campaigns`), so a Message-ID from a TTP log finds them.
     #: Off by default (tests count on the plain population); `mimecast-soar sim` turns it on.

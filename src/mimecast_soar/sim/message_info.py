@@ -12,6 +12,7 @@ from datetime import timedelta
 from html import escape
 
 from mimecast_soar.sim import seeding as sd
+from mimecast_soar.sim.content import attachment_sha256
 from mimecast_soar.sim.data import Message
 from mimecast_soar.sim.wire import JsonDict, format_date
 
@@ -34,7 +35,7 @@ def _components(message: Message, seed: int) -> list[JsonDict]:
                 "extension": name.rsplit(".", 1)[-1],
                 "mimeType": mime,
                 "size": size,
-                "hash": sd.sha256_hex(seed, message.id, name),
+                "hash": attachment_sha256(seed, message.id, name, size),
             }
         )
     return parts

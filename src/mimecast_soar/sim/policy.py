@@ -34,16 +34,20 @@ VALUE_KEYS = {
 }
 
 
-def _side(policy: JsonDict, side: str) -> tuple[str, str | None, JsonDict]:
+def _side(
+    policy: JsonDict, side: str, types: tuple[str, ...], default: str | None
+) -> tuple[str, str | None, JsonDict]:
     """(type, value, nested object) for `from` or `to`, from either form."""
     nested = policy.get(side)
-    if not isinstance(nested, dict):
+    if nested is not None and not isinstance(nested, dict):
+        raise validation_error(side, f"{side} must be an object")
+    if nested is None:
         nested = {}
-    kind = nested.get("type") or policy.get(f"{side}Type")
+    kind = nested.get("type") or policy.get(f"{side}Type") or default
     if not kind:
         raise validation_error(f"{side}Type", f"{side}Type is required", "err_validation_null")
-    if kind not in TYPES:
-        raise validation_error(f"{side}Type", f"{side}Type must be one of {', '.join(TYPES)}")
+    if kind not in types:
+        raise validation_error(f"{side}Type", f"{side}Type must be one of {', '.join(types)}")
     value = policy.get(f"{side}Value")
     key = VALUE_KEYS.get(kind)
     if value in (None, "") and key is not None:
@@ -67,11 +71,23 @@ def _side(policy: JsonDict, side: str) -> tuple[str, str | None, JsonDict]:
     return kind, None if value in (None, "") else str(value), out
 
 
-def build_policy(item: JsonDict, now: datetime, existing: JsonDict | None = None) -> JsonDict:
-    """Validate one create-policy item and return `{"option", "policy"}` (no id yet)."""
+def build_policy(
+    item: JsonDict,
+    now: datetime,
+    existing: JsonDict | None = None,
+    *,
+    options: tuple[str, ...] = OPTIONS,
+    types: tuple[str, ...] = TYPES,
+    default_target: str | None = None,
+) -> JsonDict:
+    """Validate one create-policy item and return `{"option", "policy"}` (no id yet).
+
+    The defaults are the blocked-sender rules; other gateway policies (anti-spoofing bypass)
+    pass their own options, target types and a default target for an omitted `from`/`to`.
+    """
     option = item.get("option")
-    if option not in OPTIONS:
-        raise validation_error("option", f"option must be one of {', '.join(OPTIONS)}")
+    if option not in options:
+        raise validation_error("option", f"option must be one of {', '.join(options)}")
     policy = item.get("policy")
     if not isinstance(policy, dict):
         raise validation_error("policy", "policy is required", "err_validation_null")
@@ -81,8 +97,8 @@ def build_policy(item: JsonDict, now: datetime, existing: JsonDict | None = None
     from_part = policy.get("fromPart") or "envelope_from"
     if from_part not in FROM_PARTS:
         raise validation_error("fromPart", f"fromPart must be one of {', '.join(FROM_PARTS)}")
-    from_type, from_value, from_obj = _side(policy, "from")
-    to_type, to_value, to_obj = _side(policy, "to")
+    from_type, from_value, from_obj = _side(policy, "from", types, default_target)
+    to_type, to_value, to_obj = _side(policy, "to", types, default_target)
     from_date = policy.get("fromDate")
     to_date = policy.get("toDate")
     out: JsonDict = {

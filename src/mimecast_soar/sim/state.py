@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mimecast_soar.sim import audit
 from mimecast_soar.sim import seeding as sd
 from mimecast_soar.sim.auth import TokenStore
 from mimecast_soar.sim.campaigns import link_campaigns
@@ -20,8 +21,10 @@ from mimecast_soar.sim.config import SimConfig
 from mimecast_soar.sim.data import Group, Message, build_groups, build_message
 from mimecast_soar.sim.faults import FaultEngine, FaultRule
 from mimecast_soar.sim.logs import Feed
+from mimecast_soar.sim.managed_urls import seed_managed_urls
 from mimecast_soar.sim.pagination import Paginator
 from mimecast_soar.sim.policy import build_policy
+from mimecast_soar.sim.remediation import Incident, seed_incidents
 from mimecast_soar.sim.wire import JsonDict
 
 
@@ -52,6 +55,10 @@ class World:
     groups: list[Group] = field(default_factory=list)
     policies: dict[str, JsonDict] = field(default_factory=dict)
     managed_senders: dict[tuple[str, str], JsonDict] = field(default_factory=dict)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    managed_urls: dict[str, JsonDict] = field(default_factory=dict)
+    bypass_policies: dict[str, JsonDict] = field(default_factory=dict)
+    audit_events: list[JsonDict] = field(default_factory=list)  # oldest first
     created: int = 0  # counter for ids of things created at run time
 
     def held(self) -> list[Message]:
@@ -100,7 +107,24 @@ def build_world(config: SimConfig, anchor: datetime, feeds: dict[str, Feed]) -> 
         linked = link_campaigns(config.seed, held, tracked, feeds["url"], feeds["impersonation"])
         for message in linked:
             world.messages[message.id] = message
+    if config.large_attachment_bytes > 0 and len(tracked) > 1:
+        big = replace(
+            tracked[1],
+            attachments=[
+                ("forensics-sample.zip", "application/zip", config.large_attachment_bytes)
+            ],
+            size=tracked[1].size + config.large_attachment_bytes,
+            status="archived",
+        )
+        world.messages[big.id] = big
     world.groups = build_groups(config.seed, config.group_count)
+    world.incidents = seed_incidents(
+        config.seed, world.messages, feeds, anchor, config.remediation_seconds_per_mailbox
+    )
+    world.managed_urls = seed_managed_urls(config.seed)
+    world.audit_events = audit.seed_events(
+        config.seed, config.audit_event_count, anchor, config.login_email
+    )
     seeded = (
         (
             "block_sender",
@@ -126,6 +150,24 @@ def build_world(config: SimConfig, anchor: datetime, feeds: dict[str, Feed]) -> 
         policy_id = sd.secure_id(config.seed, "policy", index)
         built = build_policy(item, anchor - timedelta(days=30 + index))
         world.policies[policy_id] = {"id": policy_id, **built}
+    for index, domain in enumerate(("mailer.example.net", "newsletters.example.org")):
+        item = {
+            "option": "enable_bypass",
+            "policy": {
+                "description": f"SPF bypass for {domain}",
+                "fromPart": "envelope_from",
+                "from": {"type": "email_domain", "emailDomain": domain},
+                "to": {"type": "everyone"},
+                "conditions": {"spfDomains": [domain]},
+            },
+        }
+        policy_id = sd.secure_id(config.seed, "bypass-policy-seed", index)
+        built = build_policy(
+            item,
+            anchor - timedelta(days=60 + index),
+            options=("enable_bypass", "disable_bypass"),
+        )
+        world.bypass_policies[policy_id] = {"id": policy_id, **built}
     return world
 
 
@@ -224,6 +266,10 @@ class SimState:
             "group_members": {g.description: len(g.members) for g in self.world.groups},
             "policies": len(self.world.policies),
             "managed_senders": len(self.world.managed_senders),
+            "remediation_incidents": len(self.world.incidents),
+            "managed_urls": len(self.world.managed_urls),
+            "antispoofing_bypass_policies": len(self.world.bypass_policies),
+            "audit_events": len(self.world.audit_events),
             "tokens_issued": self.tokens.issued,
             "tokens_active": self.tokens.active(now),
             "calls_executed": dict(self.executed),

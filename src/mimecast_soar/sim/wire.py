@@ -63,6 +63,15 @@ class Envelope:
         return {"meta": meta, "data": self.data, "fail": self.fail}
 
 
+@dataclass
+class FileBody:
+    """A handler's binary answer (a file stream); failures still answer with an `Envelope`."""
+
+    content: bytes
+    filename: str
+    content_type: str = "application/octet-stream"
+
+
 def error_body(status: int, code: str, message: str, *, retryable: bool = False) -> bytes:
     """A non-200 error body in the envelope (401, 418, 429, 5xx...)."""
     error = {"code": code, "message": message, "retryable": retryable}

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from mimecast_soar.sim.handlers import account, directory, finder, gateway, policies, ttp
+from mimecast_soar.sim.handlers import (
+    account,
+    antispoofing,
+    audit,
+    directory,
+    finder,
+    forensics,
+    gateway,
+    groups,
+    managed_urls,
+    policies,
+    remediation,
+    ttp,
+)
 from mimecast_soar.sim.handlers.base import Call, Handler
 
 ROUTES: dict[str, Handler] = {
@@ -27,6 +40,25 @@ ROUTES: dict[str, Handler] = {
     "/api/policy/blockedsenders/get-policy": policies.get_policy,
     "/api/policy/blockedsenders/delete-policy": policies.delete_policy,
     "/api/managedsender/permit-or-block-sender": policies.permit_or_block_sender,
+    "/api/ttp/remediation/create": remediation.create,
+    "/api/ttp/remediation/v2/create": remediation.create_v2,
+    "/api/ttp/remediation/get-incident": remediation.get_incident,
+    "/api/ttp/remediation/find-incidents": remediation.find_incidents,
+    "/api/ttp/remediation/search-hash": remediation.search_hash,
+    "/api/ttp/url/create-managed-url": managed_urls.create_managed_url,
+    "/api/ttp/url/get-all-managed-urls": managed_urls.get_all_managed_urls,
+    "/api/ttp/url/delete-managed-url": managed_urls.delete_managed_url,
+    "/api/directory/create-group": groups.create_group,
+    "/api/directory/update-group": groups.update_group,
+    "/api/audit/get-audit-events": audit.get_audit_events,
+    "/api/audit/get-categories": audit.get_categories,
+    "/api/policy/antispoofing-bypass/create-policy": antispoofing.create_policy,
+    "/api/policy/antispoofing-bypass/get-policy": antispoofing.get_policy,
+    "/api/policy/antispoofing-bypass/update-policy": antispoofing.update_policy,
+    "/api/policy/antispoofing-bypass/delete-policy": antispoofing.delete_policy,
+    "/api/archive/get-message-detail": forensics.get_message_detail,
+    "/api/archive/get-message-part": forensics.get_message_part,
+    "/api/archive/get-file": forensics.get_file,
 }
 
 #: Paths that take no Authorization header (only x-mc-app-id, x-mc-date, x-mc-req-id).

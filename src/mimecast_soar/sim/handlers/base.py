@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mimecast_soar.sim.state import SimState
-from mimecast_soar.sim.wire import Envelope, ItemError, JsonDict, validation_error
+from mimecast_soar.sim.wire import Envelope, FileBody, ItemError, JsonDict, validation_error
 
 EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -30,7 +30,7 @@ class Call:
     base_url: str
 
 
-Handler = Callable[[SimState, Call], Envelope]
+Handler = Callable[[SimState, Call], Envelope | FileBody]
 
 
 def per_item(call: Call, run: Callable[[JsonDict], list[JsonDict]]) -> Envelope:
