@@ -23,6 +23,7 @@ from mimecast_soar.actions import (
 )
 from mimecast_soar.api import MimecastClient, RetryPolicy
 from mimecast_soar.api.endpoints import (
+    ACCOUNT,
     DELETE_POLICY,
     FIND_GROUPS,
     GET_POLICY,
@@ -111,7 +112,7 @@ async def test_a_call_lost_after_mimecast_acted_is_retried_only_on_a_read_only_e
 async def test_pages_are_the_endpoints_size_or_smaller_when_fewer_records_are_wanted(
     sim: SimAdmin, client: MimecastClient
 ) -> None:
-    context = _spec(FIND_GROUPS, GET_POLICY).context(client, BatchWindow.last_hours(1))
+    context = _spec(FIND_GROUPS, ACCOUNT).context(client, BatchWindow.last_hours(1))
 
     def page_sizes() -> list[int]:
         return [body["meta"]["pagination"]["pageSize"] for body in sim.bodies(FIND_GROUPS.path)]
@@ -126,4 +127,15 @@ async def test_pages_are_the_endpoints_size_or_smaller_when_fewer_records_are_wa
     assert max(asked_capped) == 3
     assert set(page_sizes()[len(asked_capped) :]) == {FIND_GROUPS.page_size}
     with pytest.raises(UndeclaredEndpointError, match="not a paged list endpoint"):
-        context.paginate(GET_POLICY, [])
+        context.paginate(ACCOUNT, [])
+
+
+@pytest.mark.parametrize("version", [1, 2])
+async def test_the_context_tells_the_api_version_of_the_clients_credentials(
+    sim: SimAdmin, version: int
+) -> None:
+    connection = Connection.from_mapping(sim.server.connection(api_version=version))
+    async with MimecastClient(connection.client_settings()) as client:
+        context = _spec(GET_POLICY).context(client, BatchWindow.last_hours(1))
+        assert context.api_version == f"{version}.0"
+    assert sim.requests() == [], "knowing the version needs no call"

@@ -20,6 +20,13 @@ from support.simadmin import SimAdmin
 
 pytestmark = pytest.mark.anyio
 
+
+@pytest.fixture
+def oauth_connection(sim_server: Any) -> Connection:
+    """An API 2.0 (OAuth client credentials) connection to the session simulator."""
+    return Connection.from_mapping(sim_server.connection(api_version=2))
+
+
 HOLD_LIST = "/api/gateway/get-hold-message-list"
 REJECT = "/api/gateway/hold-reject"
 RELEASE = "/api/gateway/hold-release"
@@ -113,14 +120,14 @@ async def test_hold_list_sends_explicit_times_of_every_accepted_form_in_mimecast
     assert result.rows[1] == ok(result=held_records(sim, window))
 
 
-async def test_hold_list_with_several_filters_sends_sender_ip_first_and_applies_the_rest_on_client(
-    sim: SimAdmin, connection: Connection, week: BatchWindow
+async def test_hold_list_on_api2_sends_sender_ip_first_and_applies_the_rest_on_client(
+    sim: SimAdmin, oauth_connection: Connection, week: BatchWindow
 ) -> None:
     row = {"lhub_id": 1, "ip": "203.0.113.", "subj": "Merger", "rcpt": "EXAMPLE.COM"}
     result = await run(
         "get_hold_message_list",
         [row],
-        connection=connection,
+        connection=oauth_connection,
         window=week,
         settings={
             "subject_column": "subj",
@@ -130,8 +137,9 @@ async def test_hold_list_with_several_filters_sends_sender_ip_first_and_applies_
         },
     )
 
-    [body] = sim.bodies(HOLD_LIST)
-    assert body["data"][0]["searchBy"] == {"fieldName": "senderIP", "value": "203.0.113."}
+    [entry] = sim.requests(HOLD_LIST)
+    assert entry["auth"] == "api2"
+    assert entry["body"]["data"][0]["searchBy"] == {"fieldName": "senderIP", "value": "203.0.113."}
     records = result.only["result"]
     server_side = held_records(sim, week, ip="203.0.113.")
     assert records == held_records(sim, week, ip="203.0.113.", subject="merger", recipient="com")
@@ -139,6 +147,63 @@ async def test_hold_list_with_several_filters_sends_sender_ip_first_and_applies_
     for record in records:
         assert "merger" in record["subject"].lower()
         assert "example.com" in record["to"]["emailAddress"].lower()
+
+
+async def test_hold_list_on_api1_refuses_a_sender_ip_filter_before_any_call_and_runs_other_rows(
+    sim: SimAdmin, connection: Connection, week: BatchWindow
+) -> None:
+    rows = [
+        {"lhub_id": "with-ip", "ip": "203.0.113.", "subj": "Merger"},
+        {"lhub_id": "no-ip", "ip": "", "subj": "Merger"},
+    ]
+    result = await run(
+        "get_hold_message_list",
+        rows,
+        connection=connection,
+        window=week,
+        settings={"sender_ip_column": "ip", "subject_column": "subj", "limit": "1000"},
+        concurrency=1,
+    )
+
+    assert result.ids == ["with-ip", "no-ip"]
+    refused, listed = result.rows
+    assert_error_row(
+        refused,
+        "Sender IP Name Column Name",
+        "sender IP filtering needs API 2.0 credentials",
+        "API 1.0 hold list cannot search by sender IP",
+        "held messages carry no IP",
+    )
+    assert set(refused) == {"has_error", "error"}
+    assert listed == ok(result=held_records(sim, week, subject="merger"))
+    [body] = sim.bodies(HOLD_LIST)  # only the row without a sender IP reached Mimecast
+    assert body["data"][0]["searchBy"] == {"fieldName": "subject", "value": "Merger"}
+
+
+@pytest.mark.parametrize(
+    ("api_version", "field_name"), [(1, "reason_code"), (2, "reasonCode")], ids=["api1", "api2"]
+)
+async def test_hold_list_sends_the_held_reason_field_name_of_the_connections_api_version(
+    sim: SimAdmin, sim_server: Any, week: BatchWindow, api_version: int, field_name: str
+) -> None:
+    connection = Connection.from_mapping(sim_server.connection(api_version=api_version))
+    result = await run(
+        "get_hold_message_list",
+        [{"lhub_id": 1, "why": "spam signature"}],
+        connection=connection,
+        window=week,
+        settings={"held_reason_column": "why", "limit": "1000"},
+    )
+
+    [entry] = sim.requests(HOLD_LIST)
+    assert entry["auth"] == f"api{api_version}"
+    assert entry["body"]["data"][0]["searchBy"] == {
+        "fieldName": field_name,
+        "value": "spam signature",
+    }
+    expected = held_records(sim, week, reason="spam signature")
+    assert expected
+    assert result.only == ok(result=expected)
 
 
 async def test_hold_list_sends_sender_server_side_when_no_sender_ip_and_checks_held_reason(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from integration_support import assert_error_row, run
 
 from mimecast_soar.actions import BatchWindow
@@ -218,6 +221,89 @@ async def test_get_policy_by_id_and_unknown_id_are_correlated_raw_rows(
     assert unknown["data"] == []
     assert unknown["fail"][0]["key"] == {"id": "eNoX"}
     assert unknown["fail"][0]["errors"][0]["code"] == "err_policy_not_found"
+
+
+async def test_get_policy_with_empty_id_follows_next_and_returns_every_page_in_one_raw_row(
+    sim: SimAdmin, connection: Connection, window: BatchWindow
+) -> None:
+    # 2 seeded + 110 created: more than the simulator's default page (25), which it then serves
+    # to a request that asks no page size, and more than its largest get-policy page (100).
+    rows = [
+        {"lhub_id": n, "p": json.dumps({**FLAT, "fromValue": f"d{n}.example.net"})}
+        for n in range(110)
+    ]
+    created = await run(
+        "create_policy",
+        rows,
+        connection=connection,
+        window=window,
+        settings={"policy": "{{ p }}", "option": "block_sender"},
+        concurrency=8,
+    )
+    assert not any(row["has_error"] for row in created.rows)
+    everything = seeded_policies(sim)
+    assert len(everything) == 112
+
+    result = await run("get_policy", [{"lhub_id": "all"}], connection=connection, window=window)
+
+    assert result.output == [("all", ok_raw(everything))]
+    bodies = sim.bodies(GET)
+    # The documented request first; its answer offers `next`, so the list is read again page
+    # by page: 100, then 12 with a `next` (the last-page quirk), then an empty page ends it.
+    assert bodies[0] == {"data": []}
+    assert [b["meta"]["pagination"].get("pageToken") is None for b in bodies[1:]] == [
+        True,
+        False,
+        False,
+    ]
+    assert {b["meta"]["pagination"]["pageSize"] for b in bodies[1:]} == {500}
+    assert all(b["data"] == [] for b in bodies)
+
+
+#: The page tokens the repeating server was sent, in order (None: no token).
+TOKENS = web.AppKey("tokens", list[str | None])
+
+
+async def _repeating_mimecast(request: web.Request) -> web.Response:
+    """Two policies a page, the same `next` token on every page: a pager must stop."""
+    body = await request.json()
+    token = body.get("meta", {}).get("pagination", {}).get("pageToken")
+    request.app[TOKENS].append(token)
+    number = len(request.app[TOKENS])
+    policies = [{"id": f"p{number}-{n}", "option": "block_sender", "policy": {}} for n in (1, 2)]
+    meta = {"status": 200, "pagination": {"pageSize": 2, "next": "same-token"}}
+    return web.json_response({"meta": meta, "data": policies, "fail": []})
+
+
+@pytest.fixture
+async def repeating_server(sim_server: Any) -> AsyncIterator[tuple[Connection, list[str | None]]]:
+    """A loopback Mimecast whose get-policy repeats its `next` token; the tokens it was sent."""
+    app = web.Application()
+    app[TOKENS] = []
+    app.router.add_post(GET, _repeating_mimecast)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    mapping = {**sim_server.connection(), "base_url": f"http://127.0.0.1:{server.port}"}
+    try:
+        yield Connection.from_mapping(mapping), app[TOKENS]
+    finally:
+        await server.close()
+
+
+async def test_get_policy_stops_paging_on_a_repeated_token(
+    repeating_server: tuple[Connection, list[str | None]], window: BatchWindow
+) -> None:
+    connection, tokens = repeating_server
+
+    result = await run("get_policy", [{"lhub_id": 1}], connection=connection, window=window)
+
+    # The first answer offers `next`; the paged read follows it once and stops when the same
+    # token comes back instead of asking for it forever.
+    assert tokens == [None, None, "same-token"]
+    row = result.only
+    assert row["has_error"] is False
+    assert row["meta"] == {"status": 200}
+    assert [policy["id"] for policy in row["data"]] == ["p2-1", "p2-2", "p3-1", "p3-2"]
 
 
 async def test_create_policy_template_that_fails_to_render_is_an_error_row_naming_the_input(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
+import pytest
 from sim_helpers import Api, body_with_page
 
 from mimecast_soar.sim import SimServer
@@ -68,11 +72,70 @@ def test_hold_list_filters(api: Api) -> None:
     assert inbound
     assert all(r["route"] == "INBOUND" for r in inbound)
     code = str(_held(api)[0]["reasonCode"])
-    by_reason = _held(api, {"admin": True, "searchBy": {"fieldName": "reasonCode", "value": code}})
+    by_reason = _held(api, {"admin": True, "searchBy": {"fieldName": "reason_code", "value": code}})
     assert by_reason
     assert all(r["reasonCode"] == code for r in by_reason)
     future = _held(api, {"admin": True, "start": "2099-01-01T00:00:00Z"})
     assert future == []
+
+
+def _bearer(client: httpx.Client, server: SimServer) -> dict[str, str]:
+    """An API 2.0 bearer header from /oauth/token (client credentials)."""
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": server.config.client_id,
+        "client_secret": server.config.client_secret,
+    }
+    response = client.post("/oauth/token", data=form)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _search(field_name: str, value: str) -> dict[str, Any]:
+    return body_with_page(
+        {"admin": True, "searchBy": {"fieldName": field_name, "value": value}}, 500
+    )
+
+
+def _refused(body: dict[str, Any], version: str) -> None:
+    assert body["data"] == []
+    [failure] = body["fail"]
+    [error] = failure["errors"]
+    assert error["code"] == "err_validation_invalid_value"
+    assert error["field"] == "fieldName"
+    assert f"API {version}" in error["message"]
+
+
+@pytest.mark.parametrize("field_name", ["reasonCode", "senderIP", "senderip"])
+def test_hold_list_on_api1_refuses_the_api2_only_search_fields(api: Api, field_name: str) -> None:
+    response = api.post(HOLD_LIST, _search(field_name, "1"))
+
+    assert response.status_code == 200
+    _refused(response.json(), "1.0")
+
+
+def test_hold_list_on_api2_searches_by_reason_code_and_sender_ip_and_refuses_reason_code(
+    api: Api, client: httpx.Client, server: SimServer
+) -> None:
+    bearer = _bearer(client, server)
+    world = server.app.state.sim.world
+    message = world.held()[0]
+
+    by_reason = client.post(
+        HOLD_LIST, json=_search("reasonCode", message.reason_code), headers=bearer
+    )
+    by_ip = client.post(HOLD_LIST, json=_search("senderIP", message.sender_ip), headers=bearer)
+    old_name = client.post(
+        HOLD_LIST, json=_search("reason_code", message.reason_code), headers=bearer
+    )
+
+    reasons = by_reason.json()["data"]
+    assert message.id in {r["id"] for r in reasons}
+    assert {r["reasonCode"] for r in reasons} == {message.reason_code}
+    with_ip = [m.id for m in world.held() if message.sender_ip in m.sender_ip]
+    assert 0 < len(with_ip) < len(world.held())
+    assert [r["id"] for r in by_ip.json()["data"]] == with_ip
+    _refused(old_name.json(), "2.0")
 
 
 def test_hold_summary_counts_the_queue(api: Api) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim_helpers import Api
+from sim_helpers import Api, body_with_page
 
 CREATE = "/api/policy/blockedsenders/create-policy"
 GET = "/api/policy/blockedsenders/get-policy"
@@ -101,3 +101,58 @@ def test_permit_or_block_sender(api: Api) -> None:
         "field": "sender",
     }
     assert api.client.get("/_sim/state").json()["managed_senders"] == 1
+
+
+def _create_many(api: Api, count: int) -> None:
+    items = [
+        {
+            "option": "block_sender",
+            "policy": {
+                "description": f"Block sender {n}",
+                "fromType": "individual_email_address",
+                "fromValue": f"sender{n}@example.net",
+                "toType": "everyone",
+            },
+        }
+        for n in range(count)
+    ]
+    assert len(api.ok(CREATE, {"data": items})["data"]) == count
+
+
+def test_a_policy_list_that_fits_one_page_answers_as_documented_without_pagination(
+    api: Api,
+) -> None:
+    _create_many(api, 20)  # 22 policies: within the default page of 25
+
+    body = api.ok(GET, {"data": []})
+
+    assert body["meta"] == {"status": 200}
+    assert len(body["data"]) == 22
+
+
+def test_many_policies_page_by_default_and_the_last_page_leads_to_an_empty_one(api: Api) -> None:
+    _create_many(api, 28)  # 30 policies: more than the default page of 25
+
+    first = api.ok(GET, {"data": []})
+    assert len(first["data"]) == 25
+    assert first["meta"]["pagination"]["totalCount"] == 30
+    token = first["meta"]["pagination"]["next"]
+    second = api.ok(GET, body_with_page(None, 25, token))
+    assert len(second["data"]) == 5
+    # The last-page quirk: the last page with records still offers `next`, to an empty page.
+    last = api.ok(GET, body_with_page(None, 25, second["meta"]["pagination"]["next"]))
+    assert last["data"] == []
+    assert "next" not in last["meta"]["pagination"]
+    ids = [policy["id"] for policy in first["data"] + second["data"]]
+    assert len(set(ids)) == 30
+
+
+def test_a_policy_page_size_is_honoured_up_to_the_page_limit(api: Api) -> None:
+    _create_many(api, 120)  # 122 policies
+
+    asked_ten = api.ok(GET, body_with_page(None, 10))
+    asked_more_than_the_limit = api.ok(GET, body_with_page(None, 500))
+
+    assert len(asked_ten["data"]) == 10
+    assert len(asked_more_than_the_limit["data"]) == 100
+    assert "next" in asked_more_than_the_limit["meta"]["pagination"]

@@ -4,13 +4,14 @@ Mimecast pages: get-hold-message-list under
 https://integrations.mimecast.com/documentation/endpoint-reference/message-queues/ (facts in
 docs/mimecast-api.md §7.1). Records are flat in `data[]`. Beyond the seed: the list's `filterBy`
 (route, held group) and get-hold-summary-list (`"data": []`, one `{policyInfo, numberOfItems}`
-per policy).
+per policy). The `searchBy` field names follow the connection's API version; a sender IP filter
+needs API 2.0 (API 1.0 cannot search by it and held records carry no IP to check).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from mimecast_soar.actions.common import END_TIME, START_TIME, column_input
 from mimecast_soar.actions.inputs import Inputs
@@ -26,19 +27,36 @@ from mimecast_soar.actions.spec import (
 )
 from mimecast_soar.actions.values import as_text, format_mimecast_time
 from mimecast_soar.api import endpoints
+from mimecast_soar.errors import InvalidInputError
 
 # `filterBy` values as the German copy of the hold-list page lists them (docs/mimecast-api.md §7.1).
 HOLD_ROUTES = ("all", "inbound", "outbound", "internal", "external")
 HELD_GROUPS = ("administrator", "moderator", "user", "cluster")
 
-# Each column filter: (input id, noun, Mimecast searchBy fieldName, record fields to match).
-# Sender IP comes first: held records carry no sender IP, so that filter can only be applied by
-# the server; the others are also checked on the client, so every given filter holds.
-_FILTERS: tuple[tuple[str, str, str, tuple[tuple[str, ...], ...]], ...] = (
-    ("sender_ip_column", "Sender IP", "senderIP", ()),
-    (
+
+class _Filter(NamedTuple):
+    """A column filter: its input, Mimecast's `searchBy.fieldName` per API version (None when
+    that version cannot search by it), and the record fields the client checks (none: the
+    record does not carry the value, so only the server can filter by it)."""
+
+    input_id: str
+    api1_field: str | None
+    api2_field: str
+    paths: tuple[tuple[str, ...], ...]
+
+    def field_name(self, api_version: str) -> str | None:
+        return self.api1_field if api_version == "1.0" else self.api2_field
+
+
+# The field names differ by version: API 1.0 spells `reason_code` and has no `senderIP`, API 2.0
+# spells `reasonCode` and adds `senderIP` (docs/mimecast-api.md §3, §7.1). Sender IP comes first:
+# held records carry no sender IP, so only the server can apply that filter; the others are also
+# checked on the client, so every given filter holds whichever one the server applied.
+_FILTERS = (
+    _Filter("sender_ip_column", None, "senderIP", ()),
+    _Filter(
         "sender_column",
-        "Sender",
+        "sender",
         "sender",
         (
             ("from", "emailAddress"),
@@ -47,17 +65,17 @@ _FILTERS: tuple[tuple[str, str, str, tuple[tuple[str, ...], ...]], ...] = (
             ("fromHeader", "displayableName"),
         ),
     ),
-    (
+    _Filter(
         "recipient_column",
-        "Recipient",
+        "recipient",
         "recipient",
         (("to", "emailAddress"), ("to", "displayableName")),
     ),
-    ("subject_column", "Subject", "subject", (("subject",),)),
-    (
+    _Filter("subject_column", "subject", "subject", (("subject",),)),
+    _Filter(
         "held_reason_column",
-        "Held Reason",
         "reason_code",
+        "reasonCode",
         (("reasonCode",), ("reason",), ("reasonId",)),
     ),
 )
@@ -174,13 +192,23 @@ async def _hold_list(context: ActionContext, values: Mapping[str, Any]) -> Async
     if filter_by:
         item["filterBy"] = filter_by
     client_filters: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
-    for input_id, _noun, field_name, paths in _FILTERS:
-        if not inputs.given(input_id):
+    for column_filter in _FILTERS:
+        if not inputs.given(column_filter.input_id):
             continue
-        value = inputs.text(input_id)
+        field_name = column_filter.field_name(context.api_version)
+        if field_name is None:
+            # Neither the server nor the client could apply it: refuse rather than list
+            # messages the user asked to exclude.
+            raise InvalidInputError(
+                f"{inputs.spec(column_filter.input_id).label}: sender IP filtering needs API 2.0 "
+                f"credentials; Mimecast's API {context.api_version} hold list cannot search by "
+                "sender IP and held messages carry no IP",
+                input_id=column_filter.input_id,
+            )
+        value = inputs.text(column_filter.input_id)
         if "searchBy" not in item:
             item["searchBy"] = {"fieldName": field_name, "value": value}
-        client_filters.append((value.lower(), paths))
+        client_filters.append((value.lower(), column_filter.paths))
     pull = context.paginate(endpoints.GET_HOLD_MESSAGE_LIST, [item], page_size=limit)
     held: list[dict[str, Any]] = []
     async for record in pull:

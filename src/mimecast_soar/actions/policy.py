@@ -1,7 +1,9 @@
 """Blocked-sender policies: Create Policy, Get Policy and Delete Policy.
 
 Mimecast pages: blocked-sender-policy/create-policy and get-policy under
-.../endpoint-reference/policies/ (docs/mimecast-api.md §7.11–7.12); delete-policy takes
+.../endpoint-reference/policies/ (docs/mimecast-api.md §7.11–7.12). Get Policy with an empty id
+lists every policy in one raw row, following `meta.pagination.next` when an answer carries one.
+Delete-policy takes
 `{"data": [{"id"}]}` and answers an unknown id with `meta.status` 404 and an empty `fail[]`
 (Rapid7's captured response, docs/mimecast-api.md §1), which the raw row reports as an error.
 The policy may be given in the older flat form (`fromType`, `toType`, ...) or the current nested
@@ -156,9 +158,21 @@ GET_POLICY_INPUTS = (
 
 async def _get(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     policy_id = Inputs(GET_POLICY_INPUTS, values).text("policy_id")
-    data = [{"id": policy_id}] if policy_id else []
-    response = await context.call(endpoints.GET_POLICY, data)
-    yield raw_row(response)
+    if policy_id:
+        yield raw_row(await context.call(endpoints.GET_POLICY, [{"id": policy_id}]))
+        return
+    response = await context.call(endpoints.GET_POLICY, [])
+    if not response.ok or not response.data or response.next_token is None:
+        yield raw_row(response)  # the documented answer: every policy in one response
+        return
+    # Mimecast documents no paging here, but this answer offers a next page: a tenant must not
+    # be cut short silently. Read the list again through the client's pagination (it stops on
+    # an empty page or a token seen before) and merge every page into the one raw row.
+    policies = [policy async for policy in context.paginate(endpoints.GET_POLICY, [])]
+    row = raw_row(response)
+    row["meta"] = {key: value for key, value in row["meta"].items() if key != "pagination"}
+    row["data"] = policies
+    yield row
 
 
 GET_POLICY = ActionSpec(

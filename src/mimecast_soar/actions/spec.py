@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mimecast_soar.actions.values import BatchWindow
+from mimecast_soar.api.credentials import api_version as credentials_version
 from mimecast_soar.api.endpoints import Endpoint
 from mimecast_soar.errors import InvalidInputError, MimecastError, MimecastSoarError
 
@@ -79,6 +80,14 @@ class ActionContext(Protocol):
     @property
     def window(self) -> BatchWindow: ...
 
+    @property
+    def api_version(self) -> str:
+        """The connection's Mimecast API: `"1.0"` (HMAC keys) or `"2.0"` (OAuth client).
+
+        Some request details are spelt differently per version (docs/mimecast-api.md §3).
+        """
+        ...
+
     async def call(self, endpoint: Endpoint, data: list[Any]) -> MimecastResponse:
         """One call of a declared endpoint, retried as its `mutating` flag allows."""
 
@@ -104,6 +113,11 @@ class SimpleContext:
     window: BatchWindow
     endpoints: tuple[Endpoint, ...] = ()
     on_notice: Callable[[str], None] = field(default=lambda _text: None)
+
+    @property
+    def api_version(self) -> str:
+        """The API version of the client's credentials (read-only)."""
+        return credentials_version(self.client.settings.credentials)
 
     def _declared(self, endpoint: Endpoint) -> Endpoint:
         if endpoint not in self.endpoints:

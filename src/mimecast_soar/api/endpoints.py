@@ -108,7 +108,9 @@ REMOVE_GROUP_MEMBER = Endpoint("/api/directory/remove-group-member", mutating=Tr
 
 # Policies: blocked-sender policies and managed (permitted or blocked) senders.
 CREATE_POLICY = Endpoint("/api/policy/blockedsenders/create-policy", mutating=True)
-GET_POLICY = Endpoint("/api/policy/blockedsenders/get-policy", mutating=False)
+# Get-policy documents no paging, but an answer that offers `next` is followed (Get Policy); the
+# v2 reference allows up to 500 items.
+GET_POLICY = Endpoint("/api/policy/blockedsenders/get-policy", mutating=False, page_size=500)
 DELETE_POLICY = Endpoint("/api/policy/blockedsenders/delete-policy", mutating=True)
 PERMIT_OR_BLOCK_SENDER = Endpoint("/api/managedsender/permit-or-block-sender", mutating=True)
 

@@ -3,8 +3,9 @@
 [hold-list] https://integrations.mimecast.com/documentation/endpoint-reference/message-queues/get-hold-message-list/
 [release] https://integrations.mimecast.com/documentation/endpoint-reference/message-queues/release-message/
 [reject] https://integrations.mimecast.com/documentation/endpoint-reference/message-queues/reject-message/
-Released and rejected messages leave the queue; a second release/reject, or an unknown id, is a
-`fail[]` entry with HTTP 200.
+The list's `searchBy.fieldName` is checked against the caller's API version (signed API 1.0
+or bearer API 2.0). Released and rejected messages leave the queue; a second release/reject, or
+an unknown id, is a `fail[]` entry with HTTP 200.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from mimecast_soar.sim.wire import (
     validation_error,
 )
 
-SEARCH_FIELDS = ("all", "subject", "sender", "recipient", "reason_code", "reasoncode", "senderip")
+# `searchBy.fieldName` per API version, as each reference spells it (docs/mimecast-api.md §3,
+# §7.1): API 1.0 `reason_code` and no sender IP; API 2.0 `reasonCode` and `senderIP`. Compared
+# case-insensitively (no source says whether Mimecast does); the spelling itself must match.
+SEARCH_FIELDS = {
+    "api1": ("all", "subject", "sender", "recipient", "reason_code"),
+    "api2": ("all", "subject", "sender", "recipient", "reasonCode", "senderIP"),
+}
+#: What each accepted name (lower case) searches in a held message.
+_SEARCHED = {"reason_code": "reason", "reasoncode": "reason", "senderip": "senderip"}
 ROUTES = ("all", "internal", "outbound", "inbound", "external")
 HELD_GROUPS = ("administrator", "moderator", "user", "cluster")
 REASON_TYPES = (
@@ -37,19 +46,26 @@ REASON_TYPES = (
 )
 
 
-def _resolve_hold_query(item: JsonDict) -> JsonDict:
+def _resolve_hold_query(item: JsonDict, auth: str) -> JsonDict:
     query: JsonDict = {"admin": optional_bool(item, "admin", False)}
     for key in ("start", "end"):
         value = item.get(key)
         query[key] = None if value in (None, "") else format_date(parse_date(value, key))
     search = item.get("searchBy")
     if isinstance(search, dict) and search.get("value") not in (None, ""):
+        fields = SEARCH_FIELDS["api2" if auth == "api2" else "api1"]
         name = str(search.get("fieldName") or "all").lower()
-        if name not in SEARCH_FIELDS:
+        if name not in (field.lower() for field in fields):
+            # Neither reference names the code for a fieldName it does not list (§7.1 of
+            # docs/mimecast-api.md gives none); err_validation_invalid_value is the closest of
+            # Mimecast's err_validation_* codes (§6), the one this simulator gives every invalid
+            # value. Clients must not depend on the exact code.
+            version = "2.0" if auth == "api2" else "1.0"
             raise validation_error(
-                "fieldName", f"searchBy.fieldName must be one of {', '.join(SEARCH_FIELDS)}"
+                "fieldName",
+                f"searchBy.fieldName must be one of {', '.join(fields)} (API {version})",
             )
-        query["search"] = [name, str(search["value"]).lower()]
+        query["search"] = [_SEARCHED.get(name, name), str(search["value"]).lower()]
     filters = item.get("filterBy") or []
     if not isinstance(filters, list):
         raise validation_error("filterBy", "filterBy must be a list")
@@ -87,10 +103,9 @@ def _matches(message: Message, query: JsonDict, user: str) -> bool:
         "subject": [message.subject],
         "sender": [*message.sender, *message.header_sender],
         "recipient": list(message.recipient),
-        "reason_code": [message.reason_code, message.hold_reason[0]],
+        "reason": [message.reason_code, message.hold_reason[0]],
         "senderip": [message.sender_ip],
     }
-    fields["reasoncode"] = fields["reason_code"]
     candidates = (
         [text for group in fields.values() for text in group] if name == "all" else fields[name]
     )
@@ -101,7 +116,11 @@ def get_hold_message_list(sim: SimState, call: Call) -> Envelope:
     """POST /api/gateway/get-hold-message-list: held messages, flat in `data[]`, paged."""
     item = first_item(call.data)
     request = sim.paginator.start(
-        call.path, call.meta, item, sim.config.page_limit(call.path), _resolve_hold_query
+        call.path,
+        call.meta,
+        item,
+        sim.config.page_limit(call.path),
+        lambda given: _resolve_hold_query(given, call.auth),
     )
     user = sim.config.login_email
     held = [m for m in sim.world.held() if _matches(m, request.query, user)]

@@ -2,7 +2,8 @@
 
 [bs-create] https://integrations.mimecast.com/documentation/endpoint-reference/policies/blocked-sender-policy/create-policy
 [bs-get] https://integrations.mimecast.com/documentation/endpoint-reference/policies/blocked-sender-policy/get-policy/
-Deleting an unknown policy answers HTTP 200, `meta.status` 404 and empty `fail[]`, as Rapid7's
+Listing pages only when the policies do not fit one page (see `_list_policies`). Deleting an
+unknown policy answers HTTP 200, `meta.status` 404 and empty `fail[]`, as Rapid7's
 captured response shows (docs/mimecast-api.md §1). Managed senders per docs/mimecast-api.md §11.
 """
 
@@ -42,7 +43,7 @@ def get_policy(sim: SimState, call: Call) -> Envelope:
         item for item in call.data if not (isinstance(item, dict) and item.get("id") in (None, ""))
     ]
     if not items:
-        return Envelope(data=list(sim.world.policies.values()))
+        return _list_policies(sim, call)
 
     def get(item: JsonDict) -> list[JsonDict]:
         policy = sim.world.policies.get(str(item["id"]))
@@ -51,6 +52,34 @@ def get_policy(sim: SimState, call: Call) -> Envelope:
         return [policy]
 
     return per_item(Call(call.path, call.meta, items, call.auth, call.base_url), get)
+
+
+def _list_policies(sim: SimState, call: Call) -> Envelope:
+    """Every policy: one documented answer when they fit a page, else pages with tokens.
+
+    [bs-get] shows no paging, so a list that fits one page (the default size when the request
+    asks none) answers without `meta.pagination`. A longer list pages like the other list
+    endpoints, its last page still carrying `next` to an empty page when the last-page quirk
+    is on (docs/mimecast-api.md §8), so a client that reads only the first answer is cut short.
+    """
+    policies = list(sim.world.policies.values())
+    request = sim.paginator.start(
+        call.path, call.meta, {}, sim.config.page_limit(call.path), lambda _item: {}
+    )
+    start = min(request.offset, len(policies))
+    page = policies[start : start + request.size]
+    end = start + len(page)
+    if start == 0 and end == len(policies):
+        return Envelope(data=page)
+    more = end < len(policies) or (bool(page) and sim.config.last_page_next_quirk)
+    pagination = sim.paginator.meta(
+        request,
+        len(page),
+        next_offset=end if more else None,
+        previous_offset=max(0, start - request.size) if start > 0 else None,
+        total=len(policies),
+    )
+    return Envelope(data=page, pagination=pagination)
 
 
 def delete_policy(sim: SimState, call: Call) -> Envelope:
