@@ -79,8 +79,7 @@ FIND_INPUTS = (
         id="route",
         label="Route",
         description=(
-            "Only emails with this route: one of all, inbound, outbound, internal (Default is "
-            "all)."
+            "Only emails with this route: one of all, inbound, outbound, internal (Default is all)."
         ),
         kind=InputKind.PARAM,
         default="all",
@@ -100,9 +99,7 @@ FIND_INPUTS = (
     InputSpec(
         id="search_reason",
         label="Search Reason",
-        description=(
-            "Why the search is made; Mimecast keeps it in its audit log."
-        ),
+        description="Why the search is made; Mimecast keeps it in its audit log.",
         kind=InputKind.PARAM,
         empty_means="no reason recorded",
     ),

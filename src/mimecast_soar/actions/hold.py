@@ -60,9 +60,7 @@ REJECT_INPUTS = (
     InputSpec(
         id="notify",
         label="Notify Sender",
-        description=(
-            "Send the rejection message back to the sender (Default is true)."
-        ),
+        description="Send the rejection message back to the sender (Default is true).",
         kind=InputKind.PARAM,
         extra=True,
         default="true",
