@@ -127,7 +127,7 @@ def test_actions_action_ends_with_a_run_command_setting_the_required_inputs_firs
 
 @pytest.mark.parametrize("spec", ACTIONS, ids=lambda spec: spec.id)
 def test_every_example_command_sets_inputs_the_run_command_accepts(spec: ActionSpec) -> None:
-    from mimecast_soar.cli import _parser, _parse_settings
+    from mimecast_soar.cli import _parse_settings, _parser
     from mimecast_soar.clidisplay import example_command
     from mimecast_soar.manifest import action_manifest
     from mimecast_soar.runtime.resolve import check_settings
@@ -159,7 +159,8 @@ def test_the_example_command_runs_as_printed(
     )
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
-    assert rows and all(row["original_lhub_id"] == 7 and not row["has_error"] for row in rows)
+    assert rows
+    assert all(row["original_lhub_id"] == 7 and not row["has_error"] for row in rows)
 
 
 def test_actions_action_json_is_that_actions_manifest() -> None:
