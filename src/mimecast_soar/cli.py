@@ -1,6 +1,6 @@
 """The command line: argument parsing and wiring only; heavy modules are imported lazily.
 
-    mimecast-soar actions [--json]
+    mimecast-soar actions [ACTION] [--json | --markdown]
     mimecast-soar run ACTION --connection FILE --input PATH [--output PATH] [--format ...] ...
     mimecast-soar check-connection --connection FILE [--label NAME]
     mimecast-soar sim [--host H] [--port P] [--seed N] [--latency-ms MS] [--fault SPEC ...]
@@ -63,15 +63,35 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    actions = sub.add_parser("actions", help="list the actions and their inputs")
-    actions.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    actions = sub.add_parser(
+        "actions",
+        help="list the actions; with ACTION, its inputs and an example command",
+        description="Without ACTION: one line per action. With ACTION: each input's label, id, "
+        "kind, whether it is required, its default, allowed values and description, then an "
+        "example `run` command.",
+    )
     actions.add_argument(
-        "--markdown", action="store_true", help="print the reference as Markdown (docs/actions.md)"
+        "action",
+        nargs="?",
+        metavar="ACTION",
+        help="an action id or its Devo name, e.g. release_message or 'Release Message'",
+    )
+    actions.add_argument(
+        "--json",
+        action="store_true",
+        help="print the manifest as JSON (with ACTION: that action only)",
+    )
+    actions.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the whole reference as Markdown (docs/actions.md)",
     )
 
     run = sub.add_parser(
         "run",
         help="run an action over the rows of a table",
+        description="Run ACTION once per input row; every input row gives at least one output "
+        "row. `mimecast-soar actions ACTION` lists its inputs and shows an example.",
         epilog=(
             "Exit status: 0 done (row errors are data), 1 the run stopped on a fatal error, "
             "2 a usage, file or journal problem, 130 interrupted (Ctrl-C), 141 the reader "
@@ -80,18 +100,36 @@ def _parser() -> argparse.ArgumentParser:
             "--output refuses a symbolic link."
         ),
     )
-    run.add_argument("action", help="action id (see `mimecast-soar actions`)")
-    run.add_argument("--connection", required=True, help="connection file (TOML or JSON)")
-    run.add_argument("--label", help="connection label, when the file holds several")
-    run.add_argument("--input", required=True, help=".jsonl, .csv, a part-file folder, or -")
+    run.add_argument("action", help="action id or Devo name (see `mimecast-soar actions`)")
+    run.add_argument("--connection", required=True, help=_CONNECTION_HELP)
+    run.add_argument("--label", help=_LABEL_HELP)
+    run.add_argument(
+        "--input",
+        required=True,
+        help="the input table: a .jsonl, .ndjson or .csv file, a part-file folder, or - for "
+        "standard input",
+    )
+    run.add_argument(
+        "--input-format",
+        choices=("jsonl", "csv"),
+        help="how to read --input: jsonl (one JSON object per line) or csv (a header line, "
+        "then one row per line); default: by the file's extension, jsonl for standard input",
+    )
     run.add_argument("--output", default="-", help="output file (default: standard output)")
-    run.add_argument("--format", choices=("jsonl", "csv", "devo"), default="jsonl")
+    run.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "devo"),
+        default="jsonl",
+        help="output rows as jsonl (one JSON object per line, the default), csv (a header of "
+        "every column, nested values as JSON text) or devo (the platform's result lines)",
+    )
     run.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="INPUT_ID=VALUE",
-        help="an input by id: a column name, a template, or a parameter value",
+        help="give one input by id (repeat for each input; each id once): a column name for a "
+        "Column Name input, a template or text for a Jinja input, a value for a parameter",
     )
     run.add_argument("--batch-start", help="batch window start (default: 24 hours ago)")
     run.add_argument("--batch-end", help="batch window end (default: now)")
@@ -113,16 +151,46 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     check = sub.add_parser("check-connection", help="test a connection with one signed call")
-    check.add_argument("--connection", required=True)
-    check.add_argument("--label")
+    check.add_argument("--connection", required=True, help=_CONNECTION_HELP)
+    check.add_argument("--label", help=_LABEL_HELP)
 
     sim = sub.add_parser("sim", help="serve the Mimecast simulator")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8765)
-    sim.add_argument("--seed", type=int, default=1)
-    sim.add_argument("--latency-ms", type=float, default=0.0)
-    sim.add_argument("--fault", action="append", default=[], metavar="SPEC")
-    sim.add_argument("--write-connection", metavar="FILE")
+    sim.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sim.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="port to listen on (default 8765; 0 picks a free one)",
+    )
+    sim.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="random seed of the generated mailbox data: the same seed gives the same data "
+        "(default 1)",
+    )
+    sim.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="delay added to every response, in milliseconds (default 0)",
+    )
+    sim.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="make matching requests fail on purpose (repeatable): KIND[:KEY=VALUE,...], e.g. "
+        "'status:code=503,rate=0.2,path=/api/ttp/url/get-logs' or 'quota:limit=5,window_ms=1000'; "
+        "kinds: quota, status, binding_expired, unauthorized, slow, drop_before, drop_after, "
+        "malformed, truncated, fail",
+    )
+    sim.add_argument(
+        "--write-connection",
+        metavar="FILE",
+        help="write a connection file (TOML) for this simulator once it listens",
+    )
     sim.add_argument(
         "--held", type=int, metavar="N", help="held messages in the queue (default 60)"
     )
@@ -135,7 +203,9 @@ def _parser() -> argparse.ArgumentParser:
     devo = sub.add_parser("devo", help="the Devo SOAR platform: bundle, native execution")
     devo_sub = devo.add_subparsers(dest="devo_command", metavar="DEVO_COMMAND")
     bundle = devo_sub.add_parser("bundle", help="write the integration folder for the platform")
-    bundle.add_argument("out_dir", metavar="OUT_DIR")
+    bundle.add_argument(
+        "out_dir", metavar="OUT_DIR", help="folder to write mimecast.py, requirements and wheels to"
+    )
     bundle.add_argument(
         "--no-wheels", action="store_true", help="skip building the wheels (module files only)"
     )
@@ -152,35 +222,74 @@ def _parser() -> argparse.ArgumentParser:
     devo_exec = devo_sub.add_parser(
         "exec", help="run an action from the platform's environment variables and files"
     )
-    devo_exec.add_argument("action", help="action id (see `mimecast-soar actions`)")
+    devo_exec.add_argument("action", help="action id or Devo name (see `mimecast-soar actions`)")
     return parser
 
 
-def _parse_settings(pairs: Sequence[str]) -> dict[str, str | None]:
+_CONNECTION_HELP = (
+    "connection file (TOML or JSON): credentials, region or base_url, reference values; one "
+    "connection, or several under [connections.LABEL]"
+)
+_LABEL_HELP = (
+    "which connection of the file to use (needed when it holds several; an error when no "
+    "connection has this label)"
+)
+
+
+def _parse_settings(pairs: Sequence[str], spec: Any) -> dict[str, str | None]:
+    """The `--set` pairs by input id: each id once, and one of `spec`'s inputs."""
+    import difflib
+
+    known = [item.id for item in spec.inputs]
     settings: dict[str, str | None] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
+        name = name.strip()
+        if not sep or not name:
             raise UsageError(f"--set takes INPUT_ID=VALUE, got {pair!r}")
-        settings[name.strip()] = value
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            listed = ", ".join(known) if known else "none"
+            raise UsageError(
+                f"--set {name}: {spec.name} has no input {name!r}{hint}; its inputs: {listed}"
+            )
+        if name in settings:
+            raise UsageError(f"--set {name} is given twice: give each input once")
+        settings[name] = value
     return settings
 
 
+def _find_action(name: str) -> Any:
+    """The action named `name`; a usage error with the closest name when there is none."""
+    from mimecast_soar.actions import get_action
+
+    try:
+        return get_action(name)
+    except KeyError as error:
+        raise UsageError(str(error.args[0])) from None
+
+
 def _cmd_actions(args: argparse.Namespace, out: IO[str]) -> int:
-    from mimecast_soar.manifest import manifest, markdown
+    from mimecast_soar.manifest import action_manifest, manifest, markdown
 
     if args.markdown:
+        if args.action:
+            raise UsageError("--markdown prints the whole reference: leave out ACTION")
         out.write(markdown())
         return EXIT_OK
-    data = manifest()
+    data = action_manifest(_find_action(args.action)) if args.action else manifest()
     if args.json:
         import json
 
         out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
-    from mimecast_soar.clidisplay import print_actions
+    from mimecast_soar.clidisplay import print_action, print_actions
 
-    print_actions(data, out)
+    if args.action:
+        print_action(data, out)
+    else:
+        print_actions(data, out)
     return EXIT_OK
 
 
@@ -189,7 +298,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     import anyio
 
-    from mimecast_soar.actions import get_action
     from mimecast_soar.actions.spec import OutputShape, error_row
     from mimecast_soar.errors import ConfigurationError
     from mimecast_soar.runtime import (
@@ -199,8 +307,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         load_connection,
         make_progress,
         open_writer,
-        read_table,
-        read_table_stream,
     )
     from mimecast_soar.runtime.journal import header as journal_header
     from mimecast_soar.runtime.journal import input_fingerprint
@@ -217,13 +323,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from mimecast_soar.runtime.tables import table_source
     from mimecast_soar.runtime.writers import RUN_FLUSH_INTERVAL_SECONDS
 
-    try:
-        spec = get_action(args.action)
-    except KeyError as error:
-        raise UsageError(str(error.args[0])) from None
+    spec = _find_action(args.action)
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
-    settings = _parse_settings(args.set)
+    settings = _parse_settings(args.set, spec)
     check_settings(spec, settings)
     connection = load_connection(args.connection, label=args.label, env=os.environ)
     _warn_tls(connection)
@@ -232,8 +335,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     window = batch_window(args.batch_start, args.batch_end, env=os.environ, now=datetime.now(UTC))
     if args.resume and args.output == "-" and not args.journal:
         raise ConfigurationError("--resume needs --output FILE (or --journal FILE for stdout)")
-    rows = read_table_stream(sys.stdin, "jsonl") if args.input == "-" else read_table(args.input)
-    source = None if args.input == "-" else table_source(args.input)[0]
+    rows = _input_rows(args.input, args.input_format)
+    source = None if args.input == "-" else table_source(args.input, args.input_format)[0]
     to_file = args.output != "-"
     journal_file = Path(args.journal) if args.journal else None
     if to_file and journal_file is None:
@@ -334,6 +437,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _say(f"error: the run stopped: {summary.fatal}")
         return EXIT_FATAL
     return EXIT_OK
+
+
+def _input_rows(source: str, fmt: str | None) -> Any:
+    """The rows of `--input`: a file or folder (its format by extension unless `fmt` says), or
+    standard input (`-`, JSONL unless `fmt` says csv)."""
+    from mimecast_soar.runtime import read_table, read_table_stream
+
+    if source != "-":
+        return read_table(source, fmt=fmt)
+    stdin: Any = sys.stdin
+    if fmt == "csv" and hasattr(stdin, "reconfigure"):
+        # csv needs the line ends as they are (a quoted cell may hold one); the BOM is skipped.
+        stdin.reconfigure(newline="")
+    return read_table_stream(stdin, fmt or "jsonl")
 
 
 async def _run_until_interrupted(spec: Any, rows: Any, sink: Any, **options: Any) -> Any:

@@ -23,7 +23,7 @@ def action_manifest(spec: ActionSpec) -> dict[str, Any]:
         ],
         "mutating": spec.mutating,
         "output": spec.output.value,
-        "beyond_seed": spec.extra,
+        "on_devo_page": not spec.extra,
         "inputs": [
             {
                 "id": item.id,
@@ -66,6 +66,28 @@ def manifest(registry: Registry = REGISTRY) -> dict[str, Any]:
     }
 
 
+#: What each kind of input takes, in one paragraph (the reference and `actions ACTION`).
+KINDS_TEXT = (
+    'Kinds: a **column** input (the Devo form\'s "Column Name") takes the name of a column of '
+    "the input table, and each row's value of that column is used; a **jinja** input takes a "
+    "template rendered for each row, such as `{{sender}}` (row columns and reference values), "
+    "or plain text; a **param** input takes one value for the whole run."
+)
+#: What the required column says.
+REQUIRED_TEXT = (
+    "Required: **yes** means the run needs a value; **no (form asks)** means the Devo form asks "
+    "for one, but empty is valid and the default (or what empty means) applies; **no** means "
+    "the input may be left empty."
+)
+
+
+def required_text(item: dict[str, Any]) -> str:
+    """The required column of one input of the manifest: yes, no (form asks) or no."""
+    if item["needs_value"]:
+        return "yes"
+    return "no (form asks)" if item["required"] else "no"
+
+
 def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
@@ -77,8 +99,11 @@ def markdown(registry: Registry = REGISTRY) -> str:
         "# Actions reference",
         "",
         "Generated from the action specs by `mimecast-soar actions --markdown`; do not edit.",
-        "Kinds: **column** names a column of the parent table, **jinja** is a template rendered",
-        "per row (reference values and row columns), **param** is set once per run.",
+        "`mimecast-soar actions ACTION` shows the same for one action, with an example command.",
+        "",
+        KINDS_TEXT,
+        "",
+        REQUIRED_TEXT,
         "",
         "## Connection",
         "",
@@ -97,7 +122,7 @@ def markdown(registry: Registry = REGISTRY) -> str:
         lines += [
             "",
             f"## {action['name']} — `{action['id']}`"
-            + (" (beyond the seed)" if action["beyond_seed"] else ""),
+            + ("" if action["on_devo_page"] else " (not on the Devo page)"),
             "",
             f"{action['description']} "
             + ", ".join(f"`POST {endpoint['path']}`" for endpoint in action["endpoints"])
@@ -106,7 +131,7 @@ def markdown(registry: Registry = REGISTRY) -> str:
                 if action["mutating"]
                 else " (read-only)."
             ),
-            f"Output: {_OUTPUT_TEXT[action['output']]}",
+            f"Output: {OUTPUT_TEXT[action['output']]}",
             "",
         ]
         if not action["inputs"]:
@@ -117,7 +142,7 @@ def markdown(registry: Registry = REGISTRY) -> str:
             "|---|---|---|---|---|---|",
         ]
         for item in action["inputs"]:
-            required = "yes" if item["needs_value"] else ("form only" if item["required"] else "no")
+            required = required_text(item)
             default = item["default"] or item["empty_means"] or ""
             lines.append(
                 f"| {item['label']} | `{item['id']}` | {item['kind']} | {required} | "
@@ -126,7 +151,8 @@ def markdown(registry: Registry = REGISTRY) -> str:
     return "\n".join(lines) + "\n"
 
 
-_OUTPUT_TEXT = {
+#: What the rows of each output shape hold, in one sentence.
+OUTPUT_TEXT = {
     "single": "one row per input row, `result` holds the payload.",
     "records": "one row per record, its fields after `has_error`/`error`; "
     "`noResults` when there are none.",

@@ -116,12 +116,11 @@ def test_required_flags_and_defaults_match_the_contract(action_id: str) -> None:
 
 
 @pytest.mark.parametrize("action_id", list(CONTRACT))
-def test_inputs_of_our_own_say_they_are_beyond_the_seed(action_id: str) -> None:
+def test_inputs_of_our_own_are_marked_extra_in_their_spec(action_id: str) -> None:
     if action_id == "get_policy":  # the page has no section for it: all its text is ours
         return
     for row in CONTRACT[action_id][1]:
-        if row.origin == "ours":
-            assert REGISTRY[action_id].input(row.id).description.endswith("Beyond the seed.")
+        assert REGISTRY[action_id].input(row.id).extra is (row.origin == "ours"), row.id
 
 
 @pytest.mark.parametrize("action_id", list(CONTRACT))
@@ -130,15 +129,54 @@ def test_names_labels_and_descriptions_come_from_the_page(action_id: str) -> Non
     assert f"#### {spec.name}" in section(TEXT, 6)
     if action_id == "get_policy":  # the page has no section for Get Policy, only its name
         return
-    assert spec.description in FORM_TEXTS
+    # Where we correct the page (§7), the page's text is the one kept beside ours.
+    assert (spec.seed_description or spec.description) in FORM_TEXTS
     for row in CONTRACT[action_id][1]:
         if row.origin == "ours":
             continue
         item = spec.input(row.id)
         assert f"{item.label}:" in FORM_TEXTS or f"{item.label}," in FORM_TEXTS
         # The first words of the page's help text (its "Jinja-template" wording varies).
-        words = item.description.replace("Jinja-template", "").split()[:6]
+        page_text = item.seed_description or item.description
+        words = page_text.replace("Jinja-template", "").split()[:6]
         assert " ".join(words[1:5]) in FORM_TEXTS, row.id
+
+
+CORRECTION_ROW = re.compile(
+    r'^\| (?P<actions>[^|]+) \| (?P<label>[^|]+) \| "(?P<page>[^"]+)" \| "(?P<ours>[^"]+)" \|$'
+)
+
+
+def _corrections_in_the_doc() -> set[tuple[str, str, str, str]]:
+    """(action name, label or "(summary)", page text, our text) for each row of §7."""
+    rows: set[tuple[str, str, str, str]] = set()
+    for line in section(TEXT, 7).splitlines():
+        match = CORRECTION_ROW.match(line.strip())
+        if match:
+            for name in match["actions"].split(", "):
+                rows.add((name, match["label"], match["page"], match["ours"]))
+    return rows
+
+
+def _corrections_in_the_specs() -> set[tuple[str, str, str, str]]:
+    rows: set[tuple[str, str, str, str]] = set()
+    for spec in ACTIONS:
+        if spec.seed_description is not None:
+            rows.add((spec.name, "(summary)", spec.seed_description, spec.description))
+        for item in spec.inputs:
+            if item.seed_description is not None:
+                rows.add((spec.name, item.label, item.seed_description, item.description))
+    return rows
+
+
+def test_every_text_we_correct_is_listed_with_the_page_text_it_replaces() -> None:
+    corrected = _corrections_in_the_specs()
+    assert corrected, "the specs correct the page's wrong texts (Oldest First, ...)"
+    assert corrected == _corrections_in_the_doc()
+    for name, _label, page, ours in corrected:
+        assert page != ours, name
+        assert " ".join(page.split()) in FORM_TEXTS, f"{name}: not the page's text: {page!r}"
+        assert " ".join(ours.split()) not in FORM_TEXTS, f"{name}: {ours!r} is the page's text"
 
 
 def test_every_select_default_is_one_of_its_options() -> None:

@@ -152,8 +152,10 @@ def test_devo_exec_stops_before_any_call_when_a_required_input_is_unset(
     native_platform: Platform,
 ) -> None:
     env, _output = native_platform.env([{"lhub_id": 1}], {})
-    with pytest.raises(ConfigurationError, match="Message ID Column Name"):
+    with pytest.raises(ConfigurationError, match="Message ID Column Name") as raised:
         exec_action("release_message", env, io.StringIO())
+    # devo exec takes no --set: the error names the platform's variable instead.
+    assert raised.value.message.endswith("with the variable ___message_id_column")
     assert native_platform.requests("/api/gateway/hold-release") == []
 
 

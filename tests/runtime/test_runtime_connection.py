@@ -127,6 +127,10 @@ def test_a_single_connection_needs_no_label(tmp_path: Path) -> None:
     assert load_connection(flat, label="x").label == "x"
     with pytest.raises(ConfigurationError, match="holds only 'x'"):
         load_connection(flat, label="y")
+    unlabelled = write(tmp_path, "bare.json", json.dumps(API2))
+    assert load_connection(unlabelled).client_id
+    with pytest.raises(ConfigurationError, match="no connection labelled 'y': its one connection"):
+        load_connection(unlabelled, label="y")
 
 
 def test_top_level_fields_beside_connections_are_refused(tmp_path: Path) -> None:

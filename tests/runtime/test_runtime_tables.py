@@ -125,6 +125,15 @@ def test_missing_file_and_unknown_extension_fail_at_once(tmp_path: Path) -> None
         read_table(write(tmp_path / "in.xlsx", ""))
 
 
+def test_a_given_format_overrides_the_extension(tmp_path: Path) -> None:
+    export = write(tmp_path / "export.txt", "lhub_id,q\n3,a\n")
+    assert list(read_table(export, fmt="csv")) == [InputRow(3, {"lhub_id": "3", "q": "a"})]
+    lines = write(tmp_path / "rows.csv", '{"q": "b"}\n')
+    assert list(read_table(lines, fmt="jsonl")) == [InputRow(1, {"q": "b"})]
+    with pytest.raises(ConfigurationError, match="unknown input format 'xml'"):
+        read_table(export, fmt="xml")
+
+
 @pytest.mark.parametrize("suffix", ["jsonl", "csv"])
 def test_one_megabyte_value_is_read_whole(tmp_path: Path, suffix: str) -> None:
     big = "x" * (1 << 20)

@@ -53,7 +53,12 @@ END_TIME = InputSpec(
 OLDEST_FIRST = InputSpec(
     id="oldest_first",
     label="Oldest First",
-    description="Orders results with the most recent first. (Default is false).",
+    # The seed's text has it backwards: true asks Mimecast for the oldest log first.
+    description=(
+        "Orders results with the oldest first when true, the most recent first when false. "
+        "(Default is false)."
+    ),
+    seed_description="Orders results with the most recent first. (Default is false).",
     kind=InputKind.PARAM,
     required=False,
     default="false",

@@ -89,7 +89,12 @@ MEMBERS_INPUTS = (
     InputSpec(
         id="query",
         label="Query",
+        # The seed copied Find groups' text: this filters the group's members.
         description=(
+            "Jinja-templated text containing query. A character string to search for in the "
+            "members' email addresses, domains and names. Example: {{query_column}}"
+        ),
+        seed_description=(
             "Jinja-templated text containing query. A character string to search for in the "
             "groups. Example: {{query_column}}"
         ),
@@ -195,7 +200,7 @@ REMOVE_MEMBER_INPUTS = (
         label="ID",
         description=(
             "Jinja-templated text containing the Mimecast ID of the group to remove from. "
-            "Example: {{id_column}}. Beyond the seed."
+            "Example: {{id_column}}."
         ),
         kind=InputKind.JINJA,
         required=True,
@@ -205,7 +210,7 @@ REMOVE_MEMBER_INPUTS = (
         label="Email Address",
         description=(
             "Jinja-templated text containing the email address (or domain) to remove from the "
-            "group. Example: {{email_address_column}}. Beyond the seed."
+            "group. Example: {{email_address_column}}."
         ),
         kind=InputKind.JINJA,
         required=True,

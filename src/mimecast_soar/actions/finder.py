@@ -38,7 +38,7 @@ def _jinja(input_id: str, label: str, description: str) -> InputSpec:
     return InputSpec(
         id=input_id,
         label=label,
-        description=description + " Beyond the seed.",
+        description=description + "",
         kind=InputKind.JINJA,
         empty_means="no filter",
     )
@@ -79,8 +79,7 @@ FIND_INPUTS = (
         id="route",
         label="Route",
         description=(
-            "Only emails with this route: one of all, inbound, outbound, internal (Default is "
-            "all). Beyond the seed."
+            "Only emails with this route: one of all, inbound, outbound, internal (Default is all)."
         ),
         kind=InputKind.PARAM,
         default="all",
@@ -90,19 +89,17 @@ FIND_INPUTS = (
     replace(
         START_TIME,
         description="Jinja-templated date and time of the earliest email to find (Default is "
-        "Batch start time). Example: 2011-12-03T10:15:30+0000. Beyond the seed.",
+        "Batch start time). Example: 2011-12-03T10:15:30+0000.",
     ),
     replace(
         END_TIME,
         description="Jinja-templated date and time of the latest email to find (Default is "
-        "Batch end time). Example: 2011-12-04T10:15:30+0000. Beyond the seed.",
+        "Batch end time). Example: 2011-12-04T10:15:30+0000.",
     ),
     InputSpec(
         id="search_reason",
         label="Search Reason",
-        description=(
-            "Why the search is made; Mimecast keeps it in its audit log. Beyond the seed."
-        ),
+        description="Why the search is made; Mimecast keeps it in its audit log.",
         kind=InputKind.PARAM,
         empty_means="no reason recorded",
     ),

@@ -60,10 +60,9 @@ REJECT_INPUTS = (
     InputSpec(
         id="notify",
         label="Notify Sender",
-        description=(
-            "Send the rejection message back to the sender (Default is true). Beyond the seed."
-        ),
+        description="Send the rejection message back to the sender (Default is true).",
         kind=InputKind.PARAM,
+        extra=True,
         default="true",
         options=("true", "false"),
         value_type="bool",
@@ -156,7 +155,11 @@ async def _reject(context: ActionContext, values: Mapping[str, Any]) -> AsyncIte
 REJECT_MESSAGE = ActionSpec(
     id="reject_message",
     name="Reject Message",
-    description="Rejects hold the message.",
+    description=(
+        "Rejects held messages: Mimecast does not deliver them and, unless Notify Sender is "
+        "false, sends the rejection message back to the sender."
+    ),
+    seed_description="Rejects hold the message.",
     endpoints=(endpoints.HOLD_REJECT,),
     output=OutputShape.SINGLE,
     inputs=REJECT_INPUTS,

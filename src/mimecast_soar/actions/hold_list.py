@@ -135,9 +135,10 @@ HOLD_LIST_INPUTS = (
         label="Route",
         description=(
             "Only messages with this route: one of all, inbound, outbound, internal, external "
-            "(Default is all). Beyond the seed."
+            "(Default is all)."
         ),
         kind=InputKind.PARAM,
+        extra=True,
         default="all",
         options=HOLD_ROUTES,
         value_type="choice",
@@ -147,9 +148,10 @@ HOLD_LIST_INPUTS = (
         label="Held Group",
         description=(
             "Only messages held for this group to review: one of administrator, moderator, "
-            "user, cluster (empty means every group). Beyond the seed."
+            "user, cluster (empty means every group)."
         ),
         kind=InputKind.PARAM,
+        extra=True,
         options=HELD_GROUPS,
         empty_means="every held group",
         value_type="choice",

@@ -8,6 +8,7 @@ facts in docs/mimecast-api.md §7.4.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from mimecast_soar.actions.common import column_input, first_data, response_error_text
@@ -23,11 +24,18 @@ from mimecast_soar.actions.spec import (
 from mimecast_soar.api import endpoints
 
 DETAILS_INPUTS = (
-    column_input(
-        "message_id_column",
-        "Message ID Column Name",
-        "Column name from the parent table that contains the ID for messages to be released.",
-        required=True,
+    replace(
+        column_input(
+            "message_id_column",
+            "Message ID Column Name",
+            "Column name from the parent table that contains the Mimecast ID of the message to "
+            "look up.",
+            required=True,
+        ),
+        # The seed copied Release Message's text: nothing is released here.
+        seed_description=(
+            "Column name from the parent table that contains the ID for messages to be released."
+        ),
     ),
 )
 

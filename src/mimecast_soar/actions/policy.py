@@ -191,7 +191,7 @@ DELETE_POLICY_INPUTS = (
         label="Policy ID",
         description=(
             "Jinja-templated text containing the Mimecast ID of the blocked sender policy to "
-            "delete. Example: {{policy_id_column}}. Beyond the seed."
+            "delete. Example: {{policy_id_column}}."
         ),
         kind=InputKind.JINJA,
         required=True,

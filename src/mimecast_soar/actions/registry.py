@@ -91,7 +91,28 @@ class Registry(Mapping[str, ActionSpec]):
         for spec in self.actions:
             if wanted in (spec.name.lower(), spec.id.replace("_", "-")):
                 return spec
-        raise KeyError(f"unknown action {action_id!r}; known: {', '.join(self._by_id)}")
+        guess = self.closest(action_id)
+        hint = f" (did you mean {guess}?)" if guess else ""
+        raise KeyError(f"unknown action {action_id!r}{hint}; known: {', '.join(self._by_id)}")
+
+    def closest(self, action_id: str) -> str | None:
+        """The id of the action whose id or name is most like `action_id` (a typo), if any."""
+        import difflib
+
+        forms: dict[str, str] = {}
+        owners: dict[str, set[str]] = {}
+        for spec in self.actions:
+            forms[spec.id] = spec.id
+            forms[spec.name.lower()] = spec.id
+            for word in spec.id.split("_"):
+                owners.setdefault(word, set()).add(spec.id)
+        # A word of one action's id only ("relase" for release_message) names that action.
+        for word, ids in owners.items():
+            if len(ids) == 1 and len(word) > 3:
+                forms.setdefault(word, next(iter(ids)))
+        wanted = action_id.strip().lower().replace("-", "_")
+        found = difflib.get_close_matches(wanted, list(forms), n=1, cutoff=0.7)
+        return forms[found[0]] if found else None
 
 
 REGISTRY = Registry(SEED_ACTIONS + EXTRA_ACTIONS)

@@ -34,7 +34,7 @@ MANAGE_SENDER_INPUTS = (
         label="Sender",
         description=(
             "Jinja-templated text containing the email address of the sender to permit or "
-            "block. Example: {{fromUserEmailAddress}}. Beyond the seed."
+            "block. Example: {{fromUserEmailAddress}}."
         ),
         kind=InputKind.JINJA,
         required=True,
@@ -44,7 +44,7 @@ MANAGE_SENDER_INPUTS = (
         label="Recipient",
         description=(
             "Jinja-templated text containing the email address of the recipient the entry "
-            "applies to. Example: {{userEmailAddress}}. Beyond the seed."
+            "applies to. Example: {{userEmailAddress}}."
         ),
         kind=InputKind.JINJA,
         required=True,
@@ -54,7 +54,7 @@ MANAGE_SENDER_INPUTS = (
         label="Action",
         description=(
             "What to do with mail from the sender to the recipient: permit (skip spam checks) "
-            "or block. Beyond the seed."
+            "or block."
         ),
         kind=InputKind.PARAM,
         required=True,

@@ -63,6 +63,11 @@ class InputSpec:
     empty_means: str | None = None
     #: `bool`, `int`, `text`, `time`, `choice`, `json`: for the manifest and the platform types.
     value_type: str = "text"
+    #: An input of our own on one of the Devo page's actions (docs/integration-spec.md §4,
+    #: origin `ours`). Every input of an action of our own is ours anyway.
+    extra: bool = False
+    #: The Devo page's help text where `description` corrects it (docs/integration-spec.md §7).
+    seed_description: str | None = None
 
     @property
     def needs_value(self) -> bool:
@@ -178,8 +183,10 @@ class ActionSpec:
     output: OutputShape
     inputs: tuple[InputSpec, ...]
     execute: Executor = field(repr=False, compare=False)
-    #: Beyond the seed: not in the user's original page.
+    #: An action of our own: not on the Devo page.
     extra: bool = False
+    #: The Devo page's summary where `description` corrects it (docs/integration-spec.md §7).
+    seed_description: str | None = None
 
     def __post_init__(self) -> None:
         if not self.endpoints:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from mimecast_soar.actions.common import (
@@ -216,10 +217,10 @@ GET_TTP_IMPERSONATION_LOGS = _logs_action(
             id="tagged_malicious",
             label="Tagged Malicious",
             description=(
-                "Only logs Mimecast tagged malicious (true) or not (false); empty means both. "
-                "Beyond the seed."
+                "Only logs Mimecast tagged malicious (true) or not (false); empty means both."
             ),
             kind=InputKind.PARAM,
+            extra=True,
             options=("true", "false"),
             empty_means="no filter",
             value_type="bool",
@@ -230,9 +231,10 @@ GET_TTP_IMPERSONATION_LOGS = _logs_action(
             description=(
                 "Comma-separated identifiers a log must have triggered (any of them): "
                 + ", ".join(IDENTIFIERS)
-                + ". Empty means no filter. Beyond the seed."
+                + ". Empty means no filter."
             ),
             kind=InputKind.PARAM,
+            extra=True,
             empty_means="no filter",
         ),
         InputSpec(
@@ -240,9 +242,10 @@ GET_TTP_IMPERSONATION_LOGS = _logs_action(
             label="Actions",
             description=(
                 "Comma-separated actions taken on the message, such as hold, bounce, none. "
-                "Empty means no filter. Beyond the seed."
+                "Empty means no filter."
             ),
             kind=InputKind.PARAM,
+            extra=True,
             empty_means="no filter",
         ),
     ),
@@ -263,12 +266,15 @@ GET_TTP_ATTACHMENT_LOGS = _logs_action(
             "all. (Defaults is all).",
             ("safe", "malicious", "timeout", "error", "unsafe", "all"),
         ),
-        _select(
-            "route",
-            "Route direction",
-            "Filters logs by route, must be one of inbound, outbound, internal, or all. "
-            "(Default is all). Beyond the seed.",
-            ROUTES,
+        replace(
+            _select(
+                "route",
+                "Route direction",
+                "Filters logs by route, must be one of inbound, outbound, internal, or all. "
+                "(Default is all).",
+                ROUTES,
+            ),
+            extra=True,
         ),
     ),
     build=lambda given: {"result": given.choice("result"), "route": given.choice("route")},
@@ -281,7 +287,7 @@ DECODE_URL_INPUTS = (
         label="URL",
         description=(
             "Jinja-templated text containing a URL rewritten by Mimecast URL Protect, such as "
-            "https://protect-us.mimecast.com/s/.... Example: {{url}}. Beyond the seed."
+            "https://protect-us.mimecast.com/s/.... Example: {{url}}."
         ),
         kind=InputKind.JINJA,
         required=True,

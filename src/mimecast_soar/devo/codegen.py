@@ -40,6 +40,12 @@ def _docstring(text: str, indent: str) -> str:
     return f'{indent}"""' + "\n".join([lines[0], *rest]) + f'\n{indent}"""'
 
 
+def _says_what_empty_means(description: str) -> bool:
+    """True when a text already tells what an empty value does ("empty means", "Default is")."""
+    text = description.lower()
+    return "empty" in text or "default" in text
+
+
 def _options(options: Iterable[str]) -> str:
     items = ", ".join(f"{{'label': {o!r}, 'value': {o!r}}}" for o in options)
     return f"[{items}]"
@@ -63,7 +69,7 @@ def _connection_param(item: ConnectionField) -> str:
 
 def _action_param(spec: ActionSpec, item: InputSpec) -> str:
     description = _one_line(item.description)
-    if item.empty_means and not item.default:
+    if item.empty_means and not item.default and not _says_what_empty_means(description):
         description += f" (Empty means {item.empty_means}.)"
     args = [
         repr(item.id),

@@ -28,6 +28,7 @@ from mimecast_soar.devo.platform_env import (
     concurrency_from_env,
     connection_from_env,
     given,
+    setting_variable,
     throttle_seconds,
     window_from_env,
 )
@@ -79,7 +80,9 @@ def exec_action(action: str, env: Mapping[str, str], stderr: IO[str]) -> int:
     except KeyError as error:
         raise ConfigurationError(str(error.args[0])) from None
     settings = action_settings(spec, env)
-    check_settings(spec, settings)
+    check_settings(
+        spec, settings, how_to_give=lambda item: f"the variable {setting_variable(item)}"
+    )
     connection = connection_from_env(env)
     window = window_from_env(env)
     concurrency = concurrency_from_env(env)

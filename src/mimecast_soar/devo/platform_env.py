@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from mimecast_soar.actions import ActionSpec, BatchWindow, InputKind
+from mimecast_soar.actions import ActionSpec, BatchWindow, InputKind, InputSpec
 from mimecast_soar.actions.connection_fields import CONNECTION_FIELDS
 from mimecast_soar.errors import ConfigurationError
 from mimecast_soar.runtime.connection import Connection
@@ -69,6 +69,11 @@ def window_from_env(env: Mapping[str, str], now: datetime | None = None) -> Batc
     return batch_window(None, None, env=env, now=now or datetime.now(UTC))
 
 
+def setting_variable(item: InputSpec) -> str:
+    """The environment variable the platform sets for an input: `___id`, or `id` (parameter)."""
+    return item.id if item.kind is InputKind.PARAM else ROW_ARGUMENT_PREFIX + item.id
+
+
 def action_settings(spec: ActionSpec, env: Mapping[str, str]) -> dict[str, str | None]:
     """The run's settings by input id: `___id` for Column and Jinja inputs, `id` for parameters.
 
@@ -77,8 +82,7 @@ def action_settings(spec: ActionSpec, env: Mapping[str, str]) -> dict[str, str |
     """
     settings: dict[str, str | None] = {}
     for item in spec.inputs:
-        name = item.id if item.kind is InputKind.PARAM else ROW_ARGUMENT_PREFIX + item.id
-        value = given(env, name)
+        value = given(env, setting_variable(item))
         if value is not None:
             settings[item.id] = value
     return settings

@@ -280,7 +280,11 @@ def load_connection(
 def _select(data: dict[str, Any], label: str | None, name: str) -> tuple[Mapping[str, Any], str]:
     if "connections" not in data:
         given = data.get("label")
-        if label is not None and given is not None and str(given) != label:
+        if label is not None and given is None:
+            raise ConfigurationError(
+                f"{name} has no connection labelled {label!r}: its one connection has no label"
+            )
+        if label is not None and str(given) != label:
             raise ConfigurationError(
                 f"{name} has no connection labelled {label!r}; it holds only {str(given)!r}"
             )

@@ -13,11 +13,11 @@ space separated parts, with `CONCEALED`. The runner passes each error of the row
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mimecast_soar.actions.spec import ActionSpec, InputKind
+from mimecast_soar.actions.spec import ActionSpec, InputKind, InputSpec
 from mimecast_soar.actions.values import is_empty, show_value
 from mimecast_soar.errors import ConfigurationError, InvalidInputError
 from mimecast_soar.runtime.templates import (
@@ -31,8 +31,21 @@ from mimecast_soar.runtime.templates import (
 _BARE_FORM_CHARS = 4
 
 
-def check_settings(spec: ActionSpec, settings: Mapping[str, str | None]) -> None:
-    """Stop before any call when an input id is unknown or a needed input is not given."""
+def _set_flag(item: InputSpec) -> str:
+    return f"--set {item.id}=..."
+
+
+def check_settings(
+    spec: ActionSpec,
+    settings: Mapping[str, str | None],
+    *,
+    how_to_give: Callable[[InputSpec], str] = _set_flag,
+) -> None:
+    """Stop before any call when an input id is unknown or a needed input is not given.
+
+    `how_to_give` says where the caller takes an input from (the CLI's `--set ID=...`, the
+    platform's environment variable), for the error of a missing one.
+    """
     known = {item.id for item in spec.inputs}
     for input_id in settings:
         if input_id not in known:
@@ -50,7 +63,7 @@ def check_settings(spec: ActionSpec, settings: Mapping[str, str | None]) -> None
             }[item.kind]
             raise ConfigurationError(
                 f"{spec.name}: input {item.label!r} ({item.id}) is required; give {what} "
-                f"with --set {item.id}=..."
+                f"with {how_to_give(item)}"
             )
 
 

@@ -33,6 +33,8 @@ from mimecast_soar.errors import ConfigurationError
 LhubId = int | str | None
 
 _FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+#: The formats an input table may be read as.
+INPUT_FORMATS = ("jsonl", "csv")
 _CSV_INT = re.compile(r"-?(?:0|[1-9]\d{0,17})")
 # Recovers the id from a line that is not valid JSON, so its error row still correlates.
 _BROKEN_ID = re.compile(rb'"lhub_id"\s*:\s*(-?\d{1,18}(?![\d.eE])|"[^"\\]{0,200}")')
@@ -48,13 +50,17 @@ class InputRow:
     error: str | None = None
 
 
-def table_source(path: str | Path) -> tuple[Path, str]:
-    """The file to read for `path` and its format (`jsonl` or `csv`).
+def table_source(path: str | Path, fmt: str | None = None) -> tuple[Path, str]:
+    """The file to read for `path` and its format: `fmt` (`jsonl` or `csv`) when given, else
+    the file's extension.
 
     A directory is the platform's part-file folder: its first file, sorted by name, whose name
-    starts with `part`, read as JSONL. Raises `ConfigurationError` for a missing path, a folder
-    without a part file, or an unknown extension.
+    starts with `part`, read as JSONL unless `fmt` says otherwise. Raises `ConfigurationError`
+    for a missing path, a folder without a part file, an unknown `fmt`, or an unknown extension
+    when no `fmt` is given.
     """
+    if fmt is not None and fmt not in INPUT_FORMATS:
+        raise ConfigurationError(f"unknown input format {fmt!r}: use jsonl or csv")
     source = Path(path)
     if source.is_dir():
         parts = sorted(
@@ -62,25 +68,26 @@ def table_source(path: str | Path) -> tuple[Path, str]:
         )
         if not parts:
             raise ConfigurationError(f"the input folder {source} holds no file named part*")
-        return source / parts[0], "jsonl"
+        return source / parts[0], fmt or "jsonl"
     if not source.is_file():
         raise ConfigurationError(f"the input table {source} does not exist")
-    fmt = _FORMATS.get(source.suffix.lower())
+    fmt = fmt or _FORMATS.get(source.suffix.lower())
     if fmt is None:
         raise ConfigurationError(
             f"the input table {source.name} has an unknown extension: use .jsonl, .ndjson, "
-            ".csv or a part-file folder"
+            ".csv or a part-file folder, or say which with --input-format jsonl|csv"
         )
     return source, fmt
 
 
-def read_table(path: str | Path) -> Iterator[InputRow]:
-    """Stream the rows of a `.jsonl`/`.ndjson`/`.csv` file or a part-file folder.
+def read_table(path: str | Path, fmt: str | None = None) -> Iterator[InputRow]:
+    """Stream the rows of a `.jsonl`/`.ndjson`/`.csv` file or a part-file folder, read as `fmt`
+    (`jsonl` or `csv`) when given, else by the file's extension.
 
     The path is checked at once (a `ConfigurationError` is raised by this call, not at the first
     row); the file is opened lazily and closed when the iterator is exhausted or closed.
     """
-    source, fmt = table_source(path)
+    source, fmt = table_source(path, fmt)
     if fmt == "csv":
         return _read_csv_file(source)
     return _read_jsonl_file(source)
