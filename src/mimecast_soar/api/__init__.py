@@ -6,7 +6,8 @@ Knows HTTP and Mimecast, nothing about tables, templates or the platform. Start 
 Modules, one concept each: `regions` (hosts), `credentials`, `auth_hmac` (API 1.0 signing),
 `auth_oauth` (API 2.0 tokens), `envelope` (meta/data/fail), `failures` (HTTP and transport
 errors to typed errors), `pagination`, `retry` (policy and loop), `rate_gate` (shared pause on an
-exhausted quota), `transport` (the httpx client), `client`.
+exhausted quota), `answer` (answers and bounded bodies), `transport` (the aiohttp session),
+`client`.
 """
 
 from mimecast_soar.api.auth_hmac import HmacAuth
