@@ -20,14 +20,17 @@ from support.socks5 import Socks5Server
 
 REPRO = """
 import asyncio, json, os, sys
-import httpx
+import aiohttp
+from aiohttp_socks import ProxyConnector
 import lhub_integ  # patches the socket module when socks_proxy is set
 from lhub_integ.common.override_default_socket_with_proxy import remove_socket_override
 from mimecast_soar.devo.sockets import restore_sockets, sockets_patched
 
 async def fetch(proxy):
-    async with httpx.AsyncClient(proxy=proxy, trust_env=False) as client:
-        return (await client.get(sys.argv[1])).status_code
+    connector = ProxyConnector.from_url(proxy, rdns=True) if proxy else aiohttp.TCPConnector()
+    async with aiohttp.ClientSession(connector=connector, trust_env=False) as client:
+        async with client.get(sys.argv[1]) as response:
+            return response.status
 
 def attempt(proxy=None):
     try:

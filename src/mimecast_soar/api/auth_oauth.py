@@ -142,9 +142,7 @@ class OAuthAuth:
                 for text in mimecast_code_and_message(response.body)
             )
             said = ": ".join(p for p in (code, detail) if p)
-            status_text = (
-                f"HTTP {response.status}, {said}" if said else (f"HTTP {response.status}")
-            )
+            status_text = f"HTTP {response.status}, {said}" if said else (f"HTTP {response.status}")
             message = (
                 f"Mimecast refused the OAuth token request on {path} for client id "
                 f"{client_id!r} ({status_text}). Check the client id and client secret of the "

@@ -282,4 +282,3 @@ class MimecastClient:
                 f"rate limit quota used up (on {self._base_path}{path}), "
                 f"pausing calls for {pause_seconds:.1f} s"
             )
-

@@ -174,6 +174,7 @@ def _table() -> tuple[tuple[tuple[type[BaseException], ...], str], ...]:
     import aiohttp
     import aiohttp_socks
     import python_socks
+
     return (
         (
             (
