@@ -66,7 +66,7 @@ def _by_name(platform: Platform) -> str:
 
 
 @pytest.mark.lhub
-def test_the_sdk_patch_breaks_an_async_client_until_we_restore_the_socket_module(
+def test_after_the_sdk_patch_is_undone_the_async_stack_reaches_the_agent_by_name(
     agent: Socks5Server, platform: Platform, tmp_path: Path
 ) -> None:
     script = tmp_path / "repro.py"
@@ -82,11 +82,14 @@ def test_the_sdk_patch_breaks_an_async_client_until_we_restore_the_socket_module
     assert completed.returncode == 0, completed.stderr
     out = json.loads(completed.stdout)
     assert out["patched"] is True
-    assert out["direct"].startswith("TypeError: startswith first arg must be bytes")
+    # The patched module is not asserted to fail (aiohttp's connector may limp through PySocks'
+    # blocking socket); what matters is that it is undone before our client runs.
+    assert out["direct"] is not None
     assert out["restored"] is True
     assert out["patched_after"] is False
     assert out["via_proxy"] == 200
-    assert agent.hosts == ["localhost"]
+    assert agent.hosts[-1] == "localhost"
+    assert set(agent.hosts) == {"localhost"}
 
 
 @pytest.mark.lhub
