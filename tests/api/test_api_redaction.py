@@ -94,6 +94,15 @@ async def test_settings_client_and_auth_reprs_hide_secrets() -> None:
 
 
 @pytest.mark.anyio
+async def test_a_percent_encoded_proxy_password_is_masked_in_both_forms() -> None:
+    settings = ClientSettings(API1, region="eu", proxy="socks5h://agent:p%40ss-word-77@agent:1080")
+    async with MimecastClient(settings) as client:
+        masked = client.redactor("p@ss-word-77 and p%40ss-word-77")
+        assert "ss-word-77" not in masked
+        assert "ss-word-77" not in repr(client) + repr(settings)
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize("status_code", [400, 401, 403, 404, 418, 429, 500, 503])
 @pytest.mark.parametrize("as_json", [True, False])
 @pytest.mark.parametrize("credentials", [API1, API2], ids=["api1", "api2"])

@@ -121,9 +121,10 @@ class MimecastClient:
             self._token_path = self._oauth.token_path
             self._credentials_hint = _API2_HINT
         # aiohttp is imported here, when a client is built: `--version` and `actions` never do.
-        from mimecast_soar.api.transport import build_sender, proxy_password
+        from mimecast_soar.api.transport import build_sender, proxy_passwords
 
-        self._redactor.add(proxy_password(settings.proxy))
+        for password in proxy_passwords(settings.proxy):
+            self._redactor.add(password)
         self._http: HttpSender = build_sender(
             verify_ssl=settings.verify_ssl,
             proxy=settings.proxy,

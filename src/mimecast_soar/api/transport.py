@@ -39,7 +39,7 @@ __all__ = [
     "PROXY_SCHEMES",
     "HttpSender",
     "build_sender",
-    "proxy_password",
+    "proxy_passwords",
     "ssl_context",
     "user_agent",
 ]
@@ -104,15 +104,15 @@ def _validated_proxy(proxy: str) -> tuple[str, str, int, str | None, str | None]
     return scheme, parts.hostname, port or default_port, user, password
 
 
-def proxy_password(proxy: str | None) -> str | None:
-    """The password inside a proxy URL, so the client can register it with its redactor."""
+def proxy_passwords(proxy: str | None) -> tuple[str, ...]:
+    """The password inside a proxy URL as written and decoded, for the client's redactor."""
     if not proxy:
-        return None
+        return ()
     try:
         password = urlsplit(proxy).password
     except ValueError:
-        return None
-    return unquote(password) if password is not None else None
+        return ()
+    return () if password is None else tuple({password, unquote(password)})
 
 
 class HttpSender:
@@ -213,10 +213,14 @@ class HttpSender:
                 reply.close()
                 return Answer(reply.status, reply.headers, b"")
             coding = content_coding(reply.headers.getall("Content-Encoding", []), path=path)
+            length = reply.content_length
+            if coding is None and length is not None and length <= self._max_body_bytes:
+                # The common case, read in one go: the parser stops at the declared length.
+                return Answer(reply.status, reply.headers, await reply.read())
             content = await read_body(
                 reply.content.iter_chunked(_CHUNK_BYTES),
                 coding=coding,
-                content_length=reply.content_length,
+                content_length=length,
                 max_body_bytes=self._max_body_bytes,
                 path=path,
             )
