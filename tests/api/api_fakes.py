@@ -129,6 +129,7 @@ class Request:
     url: URL
     headers: CIMultiDict[str]
     content: bytes
+    target: str = ""  # the request target as sent (absolute through an HTTP proxy)
 
 
 class FakeClock:
@@ -345,7 +346,8 @@ async def read_whole_request(reader: asyncio.StreamReader, base_url: str) -> Req
             name, _, value = line.partition(":")
             headers.add(name.strip(), value.strip())
     content = await reader.readexactly(int(headers.get("Content-Length", "0")))
-    return Request(method, URL(base_url + target), headers, content)
+    url = URL(target) if target.startswith("http") else URL(base_url + target)
+    return Request(method, url, headers, content, target)
 
 
 async def read_request(reader: asyncio.StreamReader) -> bytes:

@@ -4,6 +4,7 @@ cancellation, content codings and the body bound, TLS contexts and proxy setting
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import ssl
 import zlib
@@ -216,6 +217,28 @@ async def test_a_declared_length_over_the_cap_is_refused_before_reading(
 def test_default_body_cap_is_64_mib() -> None:
     assert DEFAULT_MAX_BODY_BYTES == 64 * 1024 * 1024
     assert ClientSettings(API1).max_body_bytes == DEFAULT_MAX_BODY_BYTES
+
+
+@pytest.mark.anyio
+async def test_an_http_proxy_carries_the_call_with_its_credentials(clock: FakeClock) -> None:
+    proxy = Server(lambda request: reply(envelope([{"via": "proxy"}])))
+    await proxy.start()
+    try:
+        settings = ClientSettings(
+            API1,
+            base_url="http://mimecast.invalid",
+            proxy=f"http://agent:p%40ss-77@127.0.0.1:{proxy.base_url.rsplit(':', 1)[1]}",
+            retry=ONE_ATTEMPT,
+        )
+        async with MimecastClient(settings, clock=clock, sleep=clock.sleep) as client:
+            response = await client.call(PATH, [], mutating=False)
+    finally:
+        await proxy.stop()
+    assert response.data == [{"via": "proxy"}]
+    (request,) = proxy.requests
+    assert request.target == f"http://mimecast.invalid{PATH}"
+    expected = base64.b64encode(b"agent:p@ss-77").decode()
+    assert request.headers["Proxy-Authorization"] == f"Basic {expected}"
 
 
 @pytest.mark.parametrize(

@@ -25,9 +25,11 @@ session to its loop), and closed by `aclose`.
 
 from __future__ import annotations
 
+import base64
 import os
 import ssl
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
@@ -145,6 +147,7 @@ class HttpSender:
         self._max_body_bytes = max_body_bytes
         self._headers = dict(headers)
         self._session: aiohttp.ClientSession | None = None
+        self._proxy_headers: dict[str, str] | None = None  # an HTTP proxy's credentials
         self._closed = False
 
     def __repr__(self) -> str:
@@ -154,14 +157,13 @@ class HttpSender:
     def _open(self) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("the client is closed")
-        connector_options = {
+        connector_options: dict[str, Any] = {
             "limit": self._max_connections,
             "limit_per_host": 0,
             "keepalive_timeout": KEEPALIVE_SECONDS,
             "ssl": self._context,
         }
         proxy_url: str | None = None
-        proxy_auth: aiohttp.BasicAuth | None = None
         connector: aiohttp.TCPConnector
         if self._proxy is not None and self._proxy[0].startswith("socks5"):
             from aiohttp_socks import ProxyConnector, ProxyType
@@ -174,15 +176,18 @@ class HttpSender:
                 username=user,
                 password=password,
                 rdns=True,  # the name goes to the proxy with socks5:// as with socks5h://
-                **connector_options,  # type: ignore[arg-type]
+                **connector_options,
             )
         else:
-            connector = aiohttp.TCPConnector(**connector_options)  # type: ignore[arg-type]
+            connector = aiohttp.TCPConnector(**connector_options)
             if self._proxy is not None:
                 scheme, host, port, user, password = self._proxy
-                proxy_url = f"{scheme}://{host}:{port}"
+                bracketed = f"[{host}]" if ":" in host else host  # an IPv6 address
+                proxy_url = f"{scheme}://{bracketed}:{port}"
                 if user is not None:
-                    proxy_auth = aiohttp.BasicAuth(user, password or "")
+                    pair = f"{user}:{password or ''}".encode()
+                    token = base64.b64encode(pair).decode("ascii")
+                    self._proxy_headers = {"Proxy-Authorization": f"Basic {token}"}
         return aiohttp.ClientSession(
             connector=connector,
             timeout=self._timeout,
@@ -191,7 +196,6 @@ class HttpSender:
             auto_decompress=False,
             trust_env=False,
             proxy=proxy_url,
-            proxy_auth=proxy_auth,
             raise_for_status=False,
         )
 
@@ -206,7 +210,17 @@ class HttpSender:
         session = self._session
         if session is None:
             session = self._session = self._open()
-        async with session.post(url, data=body, headers=headers, allow_redirects=False) as reply:
+        if self._proxy_headers is not None and url.startswith("http:"):
+            # aiohttp sends `proxy_headers` with a CONNECT (https) only; a plain http request
+            # goes to the proxy as is and must carry the credentials itself.
+            headers = {**headers, **self._proxy_headers}
+        async with session.post(
+            url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            proxy_headers=self._proxy_headers,
+        ) as reply:
             if not 200 <= reply.status < 300 and reply.status < 400:
                 # A 1xx (a stray 101 included) or a redirect is no answer to read: the caller
                 # refuses it by its status, and the connection is not reused.
