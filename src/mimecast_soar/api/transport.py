@@ -128,14 +128,17 @@ class HttpSender:
     def __init__(
         self,
         *,
-        context: ssl.SSLContext,
+        verify_ssl: bool | str,
         proxy: str | None,
         timeout_seconds: float,
         max_connections: int,
         max_body_bytes: int,
         headers: Mapping[str, str],
     ) -> None:
-        self._context = context
+        # A CA bundle is loaded now, so a bad path fails at construction; the default contexts
+        # are made on the first https request (loading certifi's bundle costs tens of ms).
+        self._verify_ssl = verify_ssl
+        self._context = None if isinstance(verify_ssl, bool) else ssl_context(verify_ssl)
         self._proxy = _validated_proxy(proxy) if proxy else None
         self._timeout = aiohttp.ClientTimeout(
             total=None,
@@ -154,15 +157,23 @@ class HttpSender:
         via = f", proxy={self._proxy[0]}://{self._proxy[1]}:{self._proxy[2]}" if self._proxy else ""
         return f"HttpSender(max_connections={self._max_connections}{via})"
 
-    def _open(self) -> aiohttp.ClientSession:
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = ssl_context(self._verify_ssl)
+        return self._context
+
+    def _open(self, url: str) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("the client is closed")
         connector_options: dict[str, Any] = {
             "limit": self._max_connections,
             "limit_per_host": 0,
             "keepalive_timeout": KEEPALIVE_SECONDS,
-            "ssl": self._context,
         }
+        # Every URL of a client shares its base URL's scheme. A plain-http one (a simulator on
+        # loopback) needs no context; aiohttp's own verified default stays as the safe fallback.
+        if url.startswith("https:") or (self._proxy is not None and self._proxy[0] == "https"):
+            connector_options["ssl"] = self._tls_context()
         proxy_url: str | None = None
         connector: aiohttp.TCPConnector
         if self._proxy is not None and self._proxy[0].startswith("socks5"):
@@ -209,7 +220,7 @@ class HttpSender:
         """
         session = self._session
         if session is None:
-            session = self._session = self._open()
+            session = self._session = self._open(url)
         if self._proxy_headers is not None and url.startswith("http:"):
             # aiohttp sends `proxy_headers` with a CONNECT (https) only; a plain http request
             # goes to the proxy as is and must carry the credentials itself.
@@ -270,7 +281,7 @@ def build_sender(
         "User-Agent": user_agent(),
     }
     return HttpSender(
-        context=ssl_context(verify_ssl),
+        verify_ssl=verify_ssl,
         proxy=proxy,
         timeout_seconds=timeout_seconds,
         max_connections=max_connections,
