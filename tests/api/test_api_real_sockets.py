@@ -171,8 +171,9 @@ BODY = orjson.dumps(envelope([{"accountName": "Test"}]))
             BODY,
         ),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"1 0\r\n{\r\n0\r\n\r\n"),
+        (b"HTTP/1.1 200 OK\r\nX-Evil: a\rSet-Cookie: x=1\r\nContent-Length: %d\r\n\r\n", BODY),
     ],
-    ids=["nul-in-header", "cl-and-te", "space-in-chunk-size"],
+    ids=["nul-in-header", "cl-and-te", "space-in-chunk-size", "bare-cr-in-header"],
 )
 async def test_lax_framing_is_refused(clock: FakeClock, head: bytes, body: bytes) -> None:
     data = (head % len(body) if b"%d" in head else head) + body

@@ -18,19 +18,30 @@ already treat as "the request may have run".
 
 from __future__ import annotations
 
+import re
 import zlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
 from mimecast_soar.errors import ResponseFormatError
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "EXCERPT_BYTES", "Answer", "content_coding", "read_body"]
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "EXCERPT_BYTES",
+    "Answer",
+    "check_header_values",
+    "content_coding",
+    "read_body",
+]
 
 #: Default bound of a decoded response body (`max_body_bytes`): a Mimecast page is far smaller.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
 #: How much of a body an error message may look at.
 EXCERPT_BYTES = 1024
+
+# Control characters other than HTAB: never valid in a field value (RFC 9110 §5.5).
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 # zlib window bits: 16 + 15 reads a gzip wrapper; 15 a zlib wrapper; -15 raw deflate.
 _GZIP_WBITS = 31
@@ -49,6 +60,17 @@ class Answer:
     status: int
     headers: Mapping[str, str]
     body: bytes | bytearray
+
+
+def check_header_values(raw_headers: Iterable[tuple[bytes, bytes]], *, path: str) -> None:
+    """Refuse an answer whose header values hold control characters (a bare CR or LF, a NUL).
+
+    aiohttp runs llhttp leniently on responses, so this is checked here: a value split by a
+    bare line break is how a response smuggles in headers of its own.
+    """
+    for _name, value in raw_headers:
+        if _CONTROL.search(value):
+            raise _unreadable(path, "a header value holds a control character")
 
 
 def content_coding(values: list[str], *, path: str) -> str | None:

@@ -243,6 +243,9 @@ def error_for_exception(
     if kind == "payload" and _is_framing_failure(exc):
         kind = "unreadable"
     if kind == "unreadable":
+        parsed: object = getattr(exc, "message", None)  # the parser's words, not "400, ..."
+        if isinstance(parsed, str) and parsed:
+            reason = _reason(ValueError(parsed), redactor)
         message = f"Mimecast's response on {path} could not be read: {reason}."
         return ResponseFormatError(redactor(message), path=path)
     if kind in ("payload", "dropped"):

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiohttp
 
-from mimecast_soar.api.answer import Answer, content_coding, read_body
+from mimecast_soar.api.answer import Answer, check_header_values, content_coding, read_body
 from mimecast_soar.errors import ConfigurationError
 
 __all__ = [
@@ -232,6 +232,7 @@ class HttpSender:
             allow_redirects=False,
             proxy_headers=self._proxy_headers,
         ) as reply:
+            check_header_values(reply.raw_headers, path=path)
             if not 200 <= reply.status < 300 and reply.status < 400:
                 # A 1xx (a stray 101 included) or a redirect is no answer to read: the caller
                 # refuses it by its status, and the connection is not reused.
