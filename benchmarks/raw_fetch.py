@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -47,7 +48,8 @@ def main(argv: list[str]) -> int:
             if token is not None:
                 pagination["pageToken"] = token
             body = json.dumps({"meta": {"pagination": pagination}, "data": [item]}).encode()
-            response = client.post(url, content=body, auth=auth)
+            signed = auth.signed_headers(urlsplit(url).path)
+            response = client.post(url, content=body, headers=signed)
             response.raise_for_status()
             head = response.content[:_HEAD_BYTES]
             size = _SIZE.search(head)

@@ -5,9 +5,19 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 import anyio
-import httpx
 import pytest
-from api_fakes import API2, CLIENT_SECRET, FakeClock, Server, envelope, make_client, reply
+from api_fakes import (
+    API2,
+    CLIENT_SECRET,
+    FakeClock,
+    Reply,
+    Request,
+    Server,
+    envelope,
+    make_client,
+    reply,
+    text_reply,
+)
 
 from mimecast_soar.api.auth_oauth import refresh_margin_seconds
 from mimecast_soar.errors import AuthenticationError, ServerError
@@ -25,7 +35,7 @@ class TokenServer:
         self.revoked: set[str] = set()
         self.token_delay_seconds = 0.0
 
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
+    async def __call__(self, request: Request) -> Reply:
         if request.url.path.endswith("/oauth/token"):
             if self.token_delay_seconds:
                 await anyio.sleep(self.token_delay_seconds)
@@ -42,17 +52,13 @@ class TokenServer:
         return reply(envelope([{"token": token}]))
 
 
-def base_url() -> str:
-    return "https://api.services.mimecast.com"
-
-
 @pytest.mark.anyio
 async def test_token_request_is_form_encoded_client_credentials(clock: FakeClock) -> None:
     server = Server(TokenServer())
-    async with make_client(server, clock, credentials=API2, region=None) as client:
+    async with make_client(server, clock, credentials=API2) as client:
         await client.call(PATH, [], mutating=False)
     (token_request,) = server.token_requests()
-    assert str(token_request.url) == f"{base_url()}/oauth/token"
+    assert str(token_request.url) == f"{server.base_url}/oauth/token"
     assert token_request.method == "POST"
     assert token_request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     form = parse_qs(token_request.content.decode())
@@ -187,18 +193,18 @@ async def test_concurrent_401s_share_one_refetch(clock: FakeClock) -> None:
 async def test_token_failure_raises_authentication_error_naming_client_id(
     clock: FakeClock, status_code: int, body: object
 ) -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: Request) -> Reply:
         if isinstance(body, str):
-            return httpx.Response(status_code, text=body + CLIENT_SECRET)
+            return text_reply(status_code, body + CLIENT_SECRET)
         return reply(body, status_code)
 
     server = Server(handle)
     async with make_client(server, clock, credentials=API2) as client:
         with pytest.raises(AuthenticationError) as caught:
             await client.call(PATH, [], mutating=False)
-    text = str(caught.value) + repr(caught.value)
-    assert "client-id-0001" in text
-    assert CLIENT_SECRET not in text
+    seen = str(caught.value) + repr(caught.value)
+    assert "client-id-0001" in seen
+    assert CLIENT_SECRET not in seen
     assert not server.api_requests()
     assert len(server.token_requests()) == 1
 
@@ -208,7 +214,7 @@ async def test_token_endpoint_5xx_is_retried_even_for_mutating_calls(clock: Fake
     tokens = TokenServer()
     failures = [reply({"detail": "maintenance"}, 503)]
 
-    async def handle(request: httpx.Request) -> httpx.Response:
+    async def handle(request: Request) -> Reply:
         if request.url.path == "/oauth/token" and failures:
             return failures.pop()
         return await tokens(request)
@@ -245,11 +251,26 @@ async def test_tokens_are_registered_with_the_redactor(clock: FakeClock) -> None
 @pytest.mark.anyio
 async def test_token_url_follows_base_url_override(clock: FakeClock) -> None:
     server = Server(TokenServer())
-    async with make_client(
-        server, clock, credentials=API2, base_url="http://127.0.0.1:9/sim"
-    ) as client:
+    async with make_client(server, clock, credentials=API2, base_path="/sim") as client:
         await client.call(PATH, [], mutating=False)
     assert [str(r.url) for r in server.requests] == [
-        "http://127.0.0.1:9/sim/oauth/token",
-        f"http://127.0.0.1:9/sim{PATH}",
+        f"{server.base_url}/sim/oauth/token",
+        f"{server.base_url}/sim{PATH}",
     ]
+
+
+@pytest.mark.anyio
+async def test_echoed_token_form_never_reaches_the_error(clock: FakeClock) -> None:
+    """A token endpoint that echoes its form puts the secret URL-encoded in its text."""
+
+    def handle(request: Request) -> Reply:
+        echoed = request.content.decode()
+        return reply({"error": "invalid_client", "error_description": echoed}, 401)
+
+    server = Server(handle)
+    async with make_client(server, clock, credentials=API2) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            await client.call(PATH, [], mutating=False)
+    text_seen = str(caught.value) + repr(caught.value) + str(caught.value.detail)
+    assert "client-id-0001" in text_seen
+    assert CLIENT_SECRET not in text_seen

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
 import orjson
 import pytest
-from api_fakes import ACCESS_KEY, API1, FakeClock, Server, envelope, make_client, reply
+from api_fakes import ACCESS_KEY, API1, FakeClock, Server, envelope, make_client, reply, text_reply
 
 from mimecast_soar.api import MimecastResponse
 from mimecast_soar.api.envelope import encode_request, parse_envelope
@@ -217,7 +216,7 @@ async def test_client_sends_the_envelope_as_json(clock: FakeClock) -> None:
 async def test_truncated_body_through_client_is_a_response_format_error(
     clock: FakeClock,
 ) -> None:
-    server = Server(lambda request: httpx.Response(200, content=b'{"meta": {"status": 2'))
+    server = Server(lambda request: text_reply(200, '{"meta": {"status": 2'))
     async with make_client(server, clock) as client:
         with pytest.raises(ResponseFormatError):
             await client.call(PATH, [], mutating=True)

@@ -1,14 +1,20 @@
-"""Statuses (docs/mimecast-api.md §6) and httpx exceptions become typed errors with the path."""
+"""HTTP statuses (docs/mimecast-api.md §6) and transport exceptions become typed errors."""
 
 from __future__ import annotations
 
 import ssl
 
-import httpx
+import aiohttp
+import aiohttp_socks
 import pytest
-from api_fakes import FakeClock, Server, envelope, make_client, reply
+from aiohttp.client_reqrep import ConnectionKey
+from aiohttp.http_exceptions import ContentLengthError, TransferEncodingError
+from api_fakes import FakeClock, Server, envelope, make_client, reply, text_reply
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 from mimecast_soar.api import RetryPolicy
+from mimecast_soar.api.failures import error_for_exception, transport_failures
 from mimecast_soar.errors import (
     AuthenticationError,
     BindingExpiredError,
@@ -23,7 +29,9 @@ from mimecast_soar.errors import (
     ServerError,
     TimeoutError_,
     TLSError,
+    TransportError,
 )
+from mimecast_soar.secret import Redactor
 
 PATH = "/api/gateway/get-hold-message-list"
 ONE_ATTEMPT = RetryPolicy(max_attempts=1, wait_jitter_seconds=0.0)
@@ -69,7 +77,9 @@ def signature_failure() -> dict[str, object]:
         (500, ServerError),
         (502, ServerError),
         (503, ServerError),
-        (301, RequestFailedError),
+        (301, ResponseFormatError),
+        (302, ResponseFormatError),
+        (101, ResponseFormatError),
     ],
 )
 async def test_http_status_maps_to_error_type(
@@ -129,7 +139,7 @@ async def test_429_carries_reset_ms(
 @pytest.mark.anyio
 async def test_5xx_with_html_body_has_short_excerpt(clock: FakeClock) -> None:
     page = "<html><h1>Service Unavailable</h1>" + "x" * 3000 + "</html>"
-    server = Server(lambda request: httpx.Response(503, text=page))
+    server = Server(lambda request: text_reply(503, page))
     error = await call_once(server, clock)
     assert isinstance(error, ServerError)
     assert "Service Unavailable" in str(error)
@@ -138,70 +148,76 @@ async def test_5xx_with_html_body_has_short_excerpt(clock: FakeClock) -> None:
 
 @pytest.mark.anyio
 async def test_non_json_200_is_response_format_error(clock: FakeClock) -> None:
-    server = Server(lambda request: httpx.Response(200, text="<html>proxy login</html>"))
+    server = Server(lambda request: text_reply(200, "<html>proxy login</html>"))
     error = await call_once(server, clock)
     assert isinstance(error, ResponseFormatError)
     assert "proxy login" in str(error)
 
 
-def raising(exc: Exception) -> Server:
-    def handle(request: httpx.Request) -> httpx.Response:
-        raise exc
-
-    return Server(handle)
-
-
 @pytest.mark.anyio
+async def test_redirect_is_never_followed_and_names_its_location(clock: FakeClock) -> None:
+    server = Server(lambda request: reply(envelope(), 302, {"Location": "http://elsewhere/x"}))
+    error = await call_once(server, clock)
+    assert isinstance(error, ResponseFormatError)
+    assert "HTTP 302 to http://elsewhere/x" in str(error)
+    assert len(server.requests) == 1
+
+
+KEY = ConnectionKey("eu-api.mimecast.com", 443, True, True, None, None, None)
+
+
+def _payload_error(cause: Exception) -> aiohttp.ClientPayloadError:
+    try:
+        raise aiohttp.ClientPayloadError(f"Response payload is not completed: {cause!r}") from cause
+    except aiohttp.ClientPayloadError as error:
+        return error
+
+
+def _unreadable_head() -> aiohttp.ClientResponseError:
+    info = aiohttp.RequestInfo(
+        URL("https://eu-api.mimecast.com/x"), "POST", CIMultiDictProxy(CIMultiDict())
+    )
+    return aiohttp.ClientResponseError(info, (), status=400, message="Invalid header value char")
+
+
 @pytest.mark.parametrize(
     ("exc", "error_type"),
     [
-        (httpx.ConnectError("[Errno 111] Connection refused"), ConnectError),
-        (httpx.ConnectTimeout("timed out"), ConnectError),
-        (httpx.PoolTimeout("no connection"), ConnectError),
-        (httpx.ProxyError("proxy refused"), ConnectError),
-        (httpx.ReadTimeout("timed out"), TimeoutError_),
-        (httpx.WriteTimeout("timed out"), TimeoutError_),
-        (httpx.RemoteProtocolError("Server disconnected without response"), ConnectionDroppedError),
-        (httpx.ReadError("connection reset"), ConnectionDroppedError),
+        (aiohttp.ClientConnectorError(KEY, OSError(111, "Connection refused")), ConnectError),
+        (aiohttp.ClientProxyConnectionError(KEY, OSError(111, "refused")), ConnectError),
+        (aiohttp.ConnectionTimeoutError("Connection timeout to host"), ConnectError),
+        (aiohttp_socks.ProxyConnectionError("cannot reach the proxy"), ConnectError),
+        (aiohttp_socks.ProxyError("Host unreachable", error_code=4), ConnectError),
+        (aiohttp_socks.ProxyTimeoutError("proxy timed out"), ConnectError),
+        (aiohttp.SocketTimeoutError("Timeout on reading data from socket"), TimeoutError_),
+        (TimeoutError(), TimeoutError_),
+        (aiohttp.ServerDisconnectedError(), ConnectionDroppedError),
+        (aiohttp.ClientOSError(104, "Connection reset by peer"), ConnectionDroppedError),
+        (_payload_error(ContentLengthError("Not enough data")), ConnectionDroppedError),
+        (_payload_error(TransferEncodingError("Bad chunk size")), ResponseFormatError),
+        (_unreadable_head(), ResponseFormatError),
+        (ssl.SSLCertVerificationError(1, "certificate verify failed"), TLSError),
+        (ValueError("Forbidden control character detected in headers"), TransportError),
     ],
 )
-async def test_httpx_exception_maps_to_transport_error(
-    clock: FakeClock, exc: Exception, error_type: type[MimecastError]
+def test_transport_exception_maps_to_typed_error(
+    exc: Exception, error_type: type[MimecastError]
 ) -> None:
-    error = await call_once(raising(exc), clock)
+    assert isinstance(exc, transport_failures())
+    error = error_for_exception(exc, path=PATH, host="eu-api.mimecast.com", redactor=Redactor())
     assert type(error) is error_type
     assert PATH in str(error)
-    assert error.__cause__ is None
 
 
-@pytest.mark.anyio
-async def test_certificate_failure_is_tls_error_naming_host_and_verify_ssl(
-    clock: FakeClock,
-) -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
-        try:
-            raise ssl.SSLCertVerificationError(
-                1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
-            )
-        except ssl.SSLError as cause:
-            raise httpx.ConnectError("handshake failed") from cause
-
-    error = await call_once(Server(handle), clock)
+def test_a_connect_failure_caused_by_tls_is_a_tls_error() -> None:
+    cause = ssl.SSLCertVerificationError(
+        1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
+    )
+    try:
+        raise aiohttp.ClientConnectorError(KEY, OSError(1, "handshake failed")) from cause
+    except aiohttp.ClientConnectorError as caught:
+        error = error_for_exception(caught, path=PATH, host="h.example", redactor=Redactor())
     assert isinstance(error, TLSError)
     assert error.fatal
-    message = str(error)
-    assert "TLS verification failed for host eu-api.mimecast.com" in message
-    assert "verify_ssl" in message
-    assert PATH in message
-
-
-@pytest.mark.anyio
-async def test_tls_failure_is_never_retried(clock: FakeClock) -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
-
-    server = Server(handle)
-    async with make_client(server, clock) as client:
-        with pytest.raises(TLSError):
-            await client.call(PATH, [], mutating=False)
-    assert len(server.requests) == 1
+    assert "TLS verification failed for host h.example" in str(error)
+    assert "verify_ssl" in str(error)

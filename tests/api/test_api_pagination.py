@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import orjson
 import pytest
-from api_fakes import FakeClock, Server, envelope, make_client, reply
+from api_fakes import FakeClock, Reply, Request, Server, envelope, make_client, reply
 
 from mimecast_soar.errors import RequestFailedError, ResponseFormatError
 
@@ -31,7 +30,7 @@ class PagedServer:
         self.records_key = records_key
         self.last_page_next = last_page_next
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: Request) -> Reply:
         meta = orjson.loads(request.content).get("meta", {})
         token = meta.get("pagination", {}).get("pageToken")
         page = int(token[1:]) if token else 0
@@ -101,7 +100,7 @@ async def test_paginate_stops_on_empty_page_with_next(clock: FakeClock) -> None:
 
 @pytest.mark.anyio
 async def test_paginate_stops_on_repeated_token(clock: FakeClock) -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: Request) -> Reply:
         return reply(envelope([{"same": True}], next_token="loop"))
 
     server = Server(handle)
@@ -176,7 +175,7 @@ async def test_max_records_zero_makes_no_call(clock: FakeClock) -> None:
 async def test_fail_on_a_later_page_raises_request_failed(clock: FakeClock) -> None:
     pages = PagedServer(total=9, server_page_size=3)
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: Request) -> Reply:
         if b"t2" in request.content:
             failure = {"errors": [{"code": "err_page_token", "message": "token expired"}]}
             return reply(envelope(fail=[failure]))
@@ -206,7 +205,7 @@ async def test_pages_are_reads_and_retry_server_errors(clock: FakeClock) -> None
     pages = PagedServer(total=6, server_page_size=3)
     failed: list[bool] = []
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: Request) -> Reply:
         if b"t1" in request.content and not failed:
             failed.append(True)
             return reply({"detail": "busy"}, 503)

@@ -1,13 +1,14 @@
-"""The error mapping against real httpx exceptions: a tiny local HTTPS server on an ephemeral port.
+"""The error mapping against real exceptions: a tiny local (HTTPS) server on an ephemeral port.
 
-Checks what `MockTransport` cannot: a real certificate failure is a `TLSError`, a CA bundle
-path makes it pass, a refused port is a `ConnectError`, a server that hangs up is a
-`ConnectionDroppedError`.
+A real certificate failure is a `TLSError`, a CA bundle path makes it pass, a refused port is a
+`ConnectError`, a server that hangs up is a `ConnectionDroppedError`, and an answer the parser
+refuses (lax framing, a stray 101) is a `ResponseFormatError`, never a success.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,7 +21,13 @@ import trustme
 from api_fakes import API1, FakeClock, envelope, read_request
 
 from mimecast_soar.api import ClientSettings, MimecastClient, RetryPolicy
-from mimecast_soar.errors import ConnectError, ConnectionDroppedError, TLSError
+from mimecast_soar.errors import (
+    ConnectError,
+    ConnectionDroppedError,
+    MimecastError,
+    ResponseFormatError,
+    TLSError,
+)
 
 PATH = "/api/account/get-account"
 NO_RETRY = RetryPolicy(max_attempts=1)
@@ -51,6 +58,8 @@ async def serve(behaviour: Behaviour, tls: ssl.SSLContext | None) -> AsyncIterat
         try:
             await behaviour(reader, writer)
         except (OSError, asyncio.IncompleteReadError, ssl.SSLError):
+            pass
+        finally:
             writer.close()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
@@ -138,3 +147,74 @@ async def test_server_hanging_up_is_a_dropped_connection(clock: FakeClock) -> No
     ):
         with pytest.raises(ConnectionDroppedError):
             await client.call(PATH, [], mutating=True)
+
+
+def raw_answer(data: bytes) -> Behaviour:
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(data)
+        await writer.drain()
+
+    return behaviour
+
+
+BODY = orjson.dumps(envelope([{"accountName": "Test"}]))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        (b"HTTP/1.1 200 OK\r\nX-Evil: a\x00b\r\nContent-Length: %d\r\n\r\n", BODY),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n",
+            BODY,
+        ),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"1 0\r\n{\r\n0\r\n\r\n"),
+        (b"HTTP/1.1 200 OK\r\nX-Evil: a\rSet-Cookie: x=1\r\nContent-Length: %d\r\n\r\n", BODY),
+    ],
+    ids=["nul-in-header", "cl-and-te", "space-in-chunk-size", "bare-cr-in-header"],
+)
+async def test_lax_framing_is_refused(clock: FakeClock, head: bytes, body: bytes) -> None:
+    data = (head % len(body) if b"%d" in head else head) + body
+    async with (
+        serve(raw_answer(data), None) as port,
+        client_for(f"http://127.0.0.1:{port}", clock) as client,
+    ):
+        with pytest.raises(MimecastError) as caught:
+            await client.call(PATH, [], mutating=True)
+    assert isinstance(caught.value, ResponseFormatError | ConnectionDroppedError)
+    assert caught.value.outcome_unknown
+
+
+@pytest.mark.anyio
+async def test_a_101_then_a_200_is_not_taken_as_the_answer(clock: FakeClock) -> None:
+    data = (
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"
+        + f"HTTP/1.1 200 OK\r\nContent-Length: {len(BODY)}\r\n\r\n".encode()
+        + BODY
+    )
+    async with (
+        serve(raw_answer(data), None) as port,
+        client_for(f"http://127.0.0.1:{port}", clock) as client,
+    ):
+        with pytest.raises(ResponseFormatError, match="HTTP 101"):
+            await client.call(PATH, [], mutating=True)
+
+
+@pytest.mark.anyio
+async def test_a_gzip_bomb_stops_at_the_cap(clock: FakeClock) -> None:
+    bomb = gzip.compress(b"[" + b" " * (64 * 1024 * 1024) + b"]", compresslevel=9)
+    data = (
+        f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(bomb)}\r\n\r\n"
+    ).encode() + bomb
+    async with serve(raw_answer(data), None) as port:
+        settings = ClientSettings(
+            API1,
+            base_url=f"http://127.0.0.1:{port}",
+            retry=NO_RETRY,
+            max_body_bytes=1024 * 1024,
+        )
+        async with MimecastClient(settings, clock=clock, sleep=clock.sleep) as client:
+            with pytest.raises(ResponseFormatError, match="max_body_bytes"):
+                await client.call(PATH, [], mutating=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import orjson
 import pytest
 from api_fakes import (
@@ -14,9 +13,12 @@ from api_fakes import (
     CLIENT_SECRET,
     SECRET_KEY,
     FakeClock,
+    Reply,
+    Request,
     Server,
     make_client,
     reply,
+    text_reply,
 )
 
 from mimecast_soar.api import (
@@ -27,6 +29,7 @@ from mimecast_soar.api import (
     OAuthAuth,
     RetryPolicy,
 )
+from mimecast_soar.api.failures import error_for_exception
 from mimecast_soar.errors import MimecastError
 
 PATH = "/api/account/get-account"
@@ -50,16 +53,16 @@ def leak_for(credentials: Credentials) -> str:
     return " ".join(known_secrets(credentials))
 
 
-def echo(status_code: int, leak: str, *, as_json: bool = True) -> httpx.Response:
+def echo(status_code: int, leak: str, *, as_json: bool = True) -> Reply:
     """Build a response whose body echoes `leak` (the client's secrets) everywhere."""
     if not as_json:
-        return httpx.Response(status_code, text=f"<html>{leak}</html>")
+        return text_reply(status_code, f"<html>{leak}</html>")
     body = {
         "meta": {"status": status_code},
         "data": [],
         "fail": [{"key": leak, "errors": [{"code": "err_echo", "message": leak}]}],
     }
-    return httpx.Response(status_code, content=orjson.dumps(body))
+    return Reply(status_code, orjson.dumps(body))
 
 
 def test_credentials_repr_and_str_hide_secrets() -> None:
@@ -91,13 +94,22 @@ async def test_settings_client_and_auth_reprs_hide_secrets() -> None:
 
 
 @pytest.mark.anyio
+async def test_a_percent_encoded_proxy_password_is_masked_in_both_forms() -> None:
+    settings = ClientSettings(API1, region="eu", proxy="socks5h://agent:p%40ss-word-77@agent:1080")
+    async with MimecastClient(settings) as client:
+        masked = client.redactor("p@ss-word-77 and p%40ss-word-77")
+        assert "ss-word-77" not in masked
+        assert "ss-word-77" not in repr(client) + repr(settings)
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize("status_code", [400, 401, 403, 404, 418, 429, 500, 503])
 @pytest.mark.parametrize("as_json", [True, False])
 @pytest.mark.parametrize("credentials", [API1, API2], ids=["api1", "api2"])
 async def test_errors_from_echoing_server_hide_secrets(
     clock: FakeClock, status_code: int, as_json: bool, credentials: Credentials
 ) -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: Request) -> Reply:
         if request.url.path == "/oauth/token":
             return reply({"access_token": TOKEN, "expires_in": 1799})
         return echo(status_code, leak_for(credentials), as_json=as_json)
@@ -122,7 +134,7 @@ async def test_errors_from_echoing_server_hide_secrets(
 async def test_fail_entries_and_format_errors_hide_secrets(
     clock: FakeClock, credentials: Credentials
 ) -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: Request) -> Reply:
         if request.url.path == "/oauth/token":
             return reply({"access_token": TOKEN, "expires_in": 1799})
         return echo(200, leak_for(credentials), as_json=b"json" in request.content)
@@ -147,16 +159,17 @@ async def test_fail_entries_and_format_errors_hide_secrets(
 
 @pytest.mark.anyio
 async def test_transport_error_text_is_redacted(clock: FakeClock) -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError(f"refused, header was {request.headers['Authorization']}")
-
-    server = Server(handle)
+    server = Server(lambda request: reply(), refuse_connects=99)
     async with make_client(server, clock, retry=ONE_ATTEMPT) as client:
         with pytest.raises(MimecastError) as caught:
             await client.call(PATH, [], mutating=False)
+        leaky = ConnectionResetError(104, f"reset, header was MC {ACCESS_KEY}:{SECRET_KEY}")
+        error = error_for_exception(leaky, path=PATH, host="h", redactor=client.redactor)
     assert_clean(str(caught.value) + repr(caught.value))
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__
+    assert_clean(str(error) + repr(error))
+    assert "reset, header was MC" in str(error)
 
 
 @pytest.mark.anyio
@@ -174,13 +187,11 @@ async def test_a_token_endpoint_echoing_its_form_gets_every_form_masked(
     secret = 'p+s/w=ö "x" \\ end'
     credentials = Api2Credentials("cid-echo", Secret(secret))
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: Request) -> Reply:
         form = request.content.decode()
         basic = base64.b64encode(f"cid-echo:{dict(parse_qsl(form))['client_secret']}".encode())
         said = f"form {form} json {json.dumps(dict(parse_qsl(form)))} basic {basic.decode()}"
-        return httpx.Response(
-            status_code, content=orjson.dumps({"error": "bad", "error_description": said})
-        )
+        return reply({"error": "bad", "error_description": said}, status_code)
 
     server = Server(handle)
     async with make_client(server, clock, credentials=credentials, retry=ONE_ATTEMPT) as client:
@@ -193,16 +204,14 @@ async def test_a_token_endpoint_echoing_its_form_gets_every_form_masked(
         assert form not in shown
 
 
-@pytest.mark.anyio
-async def test_transport_error_text_is_escaped_and_capped(clock: FakeClock) -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadError("peer said \x1b[2J\x1b]0;t\x07\u202e\r\nforged " + "z" * 1000)
+def test_transport_error_text_is_escaped_and_capped() -> None:
+    from mimecast_soar.secret import Redactor
 
-    server = Server(handle)
-    async with make_client(server, clock, retry=ONE_ATTEMPT) as client:
-        with pytest.raises(MimecastError) as caught:
-            await client.call(PATH, [], mutating=False)
-    message = str(caught.value)
+    hostile = ConnectionResetError(
+        104, "peer said \x1b[2J\x1b]0;t\x07\u202e\r\nforged " + "z" * 1000
+    )
+    error = error_for_exception(hostile, path=PATH, host="h", redactor=Redactor())
+    message = str(error)
     assert "peer said \\x1b[2J\\x1b]0;t\\x07\\u202e forged" in message  # CR LF: one space
     assert not any(raw in message for raw in ("\x1b", "\x07", "\u202e", "\r", "\n"))
     assert len(message) < 500

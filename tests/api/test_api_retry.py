@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import anyio
-import httpx
 import pytest
-from api_fakes import FAST_RETRY, FakeClock, Server, envelope, make_client, reply, sequence
+from api_fakes import (
+    FAST_RETRY,
+    HANG_UP,
+    RESET,
+    STALL,
+    FakeClock,
+    Outcome,
+    Reply,
+    Request,
+    Server,
+    envelope,
+    make_client,
+    reply,
+    sequence,
+    text_reply,
+)
 
 from mimecast_soar.api import RateGate, RetryPolicy
 from mimecast_soar.api.retry import RATE_LIMIT_MARGIN_SECONDS, retry_reason
@@ -31,7 +45,7 @@ WRITE = "/api/gateway/hold-release"
 OK = reply(envelope([{"id": "eNo1", "release": True}]))
 
 
-def rate_limited(reset_ms: int | None = 1200) -> httpx.Response:
+def rate_limited(reset_ms: int | None = 1200) -> Reply:
     headers = {"X-RateLimit-Reset": str(reset_ms)} if reset_ms is not None else {}
     return reply({"detail": "Over throttling limit"}, 429, headers)
 
@@ -111,7 +125,7 @@ async def test_429_closes_the_gate_for_concurrent_calls(clock: FakeClock) -> Non
     limited = anyio.Event()
     first = [True]
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: Request) -> Reply:
         if first:
             first.clear()
             return rate_limited(2000)
@@ -186,17 +200,17 @@ async def test_rate_gate_holds_all_waiters_until_reopening(clock: FakeClock) -> 
     [
         reply({"detail": "boom"}, 500),
         reply({"detail": "boom"}, 503),
-        httpx.RemoteProtocolError("Server disconnected without sending a response"),
-        httpx.ReadError("connection reset by peer"),
-        httpx.ReadTimeout("read timed out"),
-        httpx.Response(200, content=b"<html>"),
+        HANG_UP,
+        RESET,
+        STALL,
+        text_reply(200, "<html>"),
     ],
 )
 async def test_mutating_call_is_not_retried_after_the_request_may_have_run(
-    clock: FakeClock, failure: httpx.Response | Exception
+    clock: FakeClock, failure: Outcome
 ) -> None:
     server = Server(sequence(failure, OK))
-    async with make_client(server, clock) as client:
+    async with make_client(server, clock, timeout_seconds=0.5) as client:
         with pytest.raises(MimecastError):
             await client.call(WRITE, [{"id": "eNo1"}], mutating=True)
     assert len(server.requests) == 1
@@ -204,18 +218,25 @@ async def test_mutating_call_is_not_retried_after_the_request_may_have_run(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    "failure",
-    [rate_limited(100), httpx.ConnectError("refused"), httpx.ConnectTimeout("slow")],
-)
-async def test_mutating_call_is_retried_when_nothing_ran(
-    clock: FakeClock, failure: httpx.Response | Exception
-) -> None:
-    server = Server(sequence(failure, OK))
+async def test_mutating_call_is_retried_after_a_429(clock: FakeClock) -> None:
+    server = Server(sequence(rate_limited(100), OK))
     async with make_client(server, clock) as client:
         response = await client.call(WRITE, [{"id": "eNo1"}], mutating=True)
     assert response.data == [{"id": "eNo1", "release": True}]
     assert len(server.requests) == 2
+
+
+@pytest.mark.anyio
+async def test_mutating_call_is_retried_after_refused_connections(
+    clock: FakeClock, notices: list[str]
+) -> None:
+    server = Server(sequence(OK), refuse_connects=2)
+    async with make_client(server, clock, notices=notices) as client:
+        response = await client.call(WRITE, [{"id": "eNo1"}], mutating=True)
+    assert response.data == [{"id": "eNo1", "release": True}]
+    assert len(server.requests) == 1
+    assert clock.sleeps == [0.5, 1.0]
+    assert all(note.startswith(f"could not connect on {WRITE}") for note in notices)
 
 
 @pytest.mark.anyio
@@ -236,24 +257,20 @@ async def test_read_is_retried_after_503_then_succeeds(
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "failure",
-    [
-        httpx.ReadTimeout("read timed out"),
-        httpx.RemoteProtocolError("Server disconnected"),
-        httpx.Response(200, content=b'{"meta": '),
-    ],
+    [STALL, HANG_UP, RESET, text_reply(200, '{"meta": ')],
 )
 async def test_read_is_retried_after_timeouts_drops_and_bad_bodies(
-    clock: FakeClock, failure: httpx.Response | Exception
+    clock: FakeClock, failure: Outcome
 ) -> None:
     server = Server(sequence(failure, OK))
-    async with make_client(server, clock) as client:
+    async with make_client(server, clock, timeout_seconds=0.5) as client:
         await client.call(READ, [], mutating=False)
     assert len(server.requests) == 2
 
 
 @pytest.mark.anyio
 async def test_second_malformed_body_is_final(clock: FakeClock) -> None:
-    server = Server(lambda request: httpx.Response(200, content=b"<html>"))
+    server = Server(lambda request: text_reply(200, "<html>"))
     async with make_client(server, clock) as client:
         with pytest.raises(ResponseFormatError):
             await client.call(READ, [], mutating=False)

@@ -13,7 +13,6 @@ import tracemalloc
 from typing import Any
 
 import anyio
-import httpx
 import orjson
 import pytest
 
@@ -21,8 +20,7 @@ from mimecast_soar.actions import BatchWindow, get_action
 from mimecast_soar.runtime import Connection, InputRow
 from mimecast_soar.runtime.session import run_to_sink
 from mimecast_soar.runtime.writers import JsonlWriter
-from mimecast_soar.sim import SimConfig
-from mimecast_soar.sim.app import create_app
+from mimecast_soar.sim import SimConfig, SimServer
 from mimecast_soar.sim.server import connection_for
 
 CONFIG = SimConfig(seed=37)
@@ -65,14 +63,28 @@ BOMBS = {
 }
 
 
+_SERVED: list[SimServer] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _simulator() -> Any:
+    """One simulator on loopback for the module (`_run` reads it from `_SERVED`)."""
+    with SimServer(CONFIG) as server:
+        _SERVED.append(server)
+        yield server
+        _SERVED.clear()
+
+
 def _run(
     template: str, *, trace_memory: bool = False
 ) -> tuple[list[dict[str, Any]], int, float, int]:
     """(rows, requests sent, seconds, peak traced bytes, 0 unless `trace_memory`)."""
-    app = create_app(CONFIG)
+    (server,) = _SERVED
+    log = server.app.state.sim.request_log
+    before = len(log("/api/policy/blockedsenders/get-policy"))
     stream = io.StringIO()
     writer = JsonlWriter(stream)
-    connection = Connection.from_mapping(connection_for(CONFIG, "http://sim.test"))
+    connection = Connection.from_mapping(connection_for(CONFIG, server.base_url))
     if trace_memory:
         tracemalloc.start()
     started = time.monotonic()
@@ -86,7 +98,6 @@ def _run(
                 connection=connection,
                 settings={"policy_id": template},
                 window=BatchWindow.last_hours(1),
-                transport=httpx.ASGITransport(app=app),
             )
         )
         seconds = time.monotonic() - started
@@ -96,7 +107,7 @@ def _run(
         if trace_memory:
             tracemalloc.stop()
     rows = [orjson.loads(line) for line in stream.getvalue().splitlines()]
-    sent = len(app.state.sim.request_log("/api/policy/blockedsenders/get-policy"))
+    sent = len(log("/api/policy/blockedsenders/get-policy")) - before
     return rows, sent, seconds, peak
 
 

@@ -3,7 +3,7 @@
 Tables are written as JSONL text (any JSON values, nulls, missing and duplicate `lhub_id`s,
 unicode, control characters, newlines inside values, 1 MB values, thousands of columns, and
 lines that are not JSON at all), read back by the table reader and run through `run_to_sink`
-against the in-process simulator (httpx `ASGITransport`). Whatever comes in, the run never
+against the simulator on loopback. Whatever comes in, the run never
 raises, never puts a traceback into a row, gives every input row one or more rows correlated to
 it in input order, and every output line is valid JSON.
 """
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import anyio
-import httpx
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.reliability.conftest import PROFILE
@@ -25,18 +26,29 @@ from mimecast_soar.actions import BatchWindow, get_action
 from mimecast_soar.runtime import Connection, read_table_stream
 from mimecast_soar.runtime.session import run_to_sink
 from mimecast_soar.runtime.writers import DevoResultWriter, JsonlWriter
-from mimecast_soar.sim import SimConfig
-from mimecast_soar.sim.app import create_app
+from mimecast_soar.sim import SimConfig, SimServer
 from mimecast_soar.sim.server import connection_for
 
 CONFIG = SimConfig(seed=31)
-APP = create_app(CONFIG)
-CONNECTION = Connection.from_mapping(
-    {
-        **connection_for(CONFIG, "http://sim.test"),
-        "reference_values": {"vault": {"value": "vault-prop-5c2d19", "secret": True}},
-    }
-)
+_CONNECTIONS: list[Connection] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _simulator() -> Iterator[None]:
+    """One simulator on loopback for the module, and the connection to it."""
+    with SimServer(CONFIG) as server:
+        _CONNECTIONS.append(
+            Connection.from_mapping(
+                {
+                    **connection_for(CONFIG, server.base_url),
+                    "reference_values": {"vault": {"value": "vault-prop-5c2d19", "secret": True}},
+                }
+            )
+        )
+        yield
+        _CONNECTIONS.clear()
+
+
 WINDOW = BatchWindow.last_hours(24)
 MEGABYTE = "é" * (1 << 19) + "x" * (1 << 19)
 WIDE_ROW = {f"col_{i}": i for i in range(3_000)}
@@ -103,11 +115,10 @@ def _run(text: str, action: str, setting: dict[str, str | None]) -> tuple[list[A
             get_action(action),
             table,
             Both(),
-            connection=CONNECTION,
+            connection=_CONNECTIONS[0],
             settings=setting,
             window=WINDOW,
             concurrency=3,
-            transport=httpx.ASGITransport(app=APP),
         )
     )
     return table, jsonl.getvalue(), devo.getvalue()

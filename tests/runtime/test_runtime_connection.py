@@ -340,3 +340,19 @@ def test_direct_construction_is_validated() -> None:
     connection = Connection(client_id="c", client_secret=Secret(SECRETS[3]))
     assert connection.api_version == 2
     assert_no_secret(repr(connection))
+
+
+def test_max_body_bytes_defaults_to_64_mib_and_reaches_the_client() -> None:
+    assert Connection.from_mapping(API2).max_body_bytes == 64 * 1024 * 1024
+    connection = Connection.from_mapping({**API2, "max_body_bytes": "1048576"})
+    assert connection.max_body_bytes == 1024 * 1024
+    assert connection.client_settings().max_body_bytes == 1024 * 1024
+    from_env = Connection.from_mapping(API2, env={"MIMECAST_MAX_BODY_BYTES": "4096"})
+    assert from_env.max_body_bytes == 4096
+
+
+@pytest.mark.parametrize("value", [0, -1, "lots", 1.5, True])
+def test_bad_max_body_bytes_is_named(value: object) -> None:
+    assert "max_body_bytes must be a positive whole number of bytes" in config_error(
+        {**API2, "max_body_bytes": value}
+    )

@@ -1,4 +1,4 @@
-"""API 1.0 request signing (HMAC-SHA1), as an `httpx.Auth`.
+"""API 1.0 request signing (HMAC-SHA1): the headers that sign one request.
 
 Documented at https://integrations.mimecast.com/documentation/api-overview/authorization/
 (docs/mimecast-api.md §2). Every request carries:
@@ -21,10 +21,8 @@ import binascii
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from datetime import UTC, datetime
-
-import httpx
 
 from mimecast_soar.api.credentials import Api1Credentials
 from mimecast_soar.errors import ConfigurationError
@@ -80,7 +78,7 @@ def _new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-class HmacAuth(httpx.Auth):
+class HmacAuth:
     """Signs each request with the API 1.0 scheme.
 
     `now` and `new_request_id` are injectable so the signature can be tested against the
@@ -98,28 +96,22 @@ class HmacAuth(httpx.Auth):
         self._credentials = credentials
         self._key = decode_secret_key(credentials.secret_key.get())
         self._application_key = credentials.application_key.get()
-        self._application_id = credentials.application_id.encode("utf-8")
-        self._authorization_prefix = f"MC {credentials.access_key.get()}:".encode()
+        self._application_id = credentials.application_id
+        self._authorization_prefix = f"MC {credentials.access_key.get()}:"
         self._now = now
         self._new_request_id = new_request_id
 
     def __repr__(self) -> str:
         return f"HmacAuth(application_id={self._credentials.application_id!r})"
 
-    def signed_headers(self, path: str) -> list[tuple[bytes, bytes]]:
-        """The four signing headers for a request to `path`, encoded for the wire."""
+    def signed_headers(self, path: str) -> dict[str, str]:
+        """The four signing headers for a request to `path` (the path only: no host, no query)."""
         date = format_mc_date(self._now())
         request_id = self._new_request_id()
         signature = hmac_signature(self._key, date, request_id, path, self._application_key)
-        return [
-            (b"x-mc-app-id", self._application_id),
-            (b"x-mc-date", date.encode("ascii")),
-            (b"x-mc-req-id", request_id.encode("ascii")),
-            (b"Authorization", self._authorization_prefix + signature.encode("ascii")),
-        ]
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Add the ``x-mc-*`` headers and the ``Authorization: MC ...`` header."""
-        for name, value in self.signed_headers(request.url.path):
-            request.headers[name.decode("ascii")] = value.decode("ascii")
-        yield request
+        return {
+            "x-mc-app-id": self._application_id,
+            "x-mc-date": date,
+            "x-mc-req-id": request_id,
+            "Authorization": self._authorization_prefix + signature,
+        }

@@ -1,4 +1,4 @@
-"""API 2.0 authentication: OAuth 2 client credentials, as an `httpx.Auth` (docs/mimecast-api.md §3).
+"""API 2.0 authentication: OAuth 2 client credentials, our token manager (docs/mimecast-api.md §3).
 
 The token comes from ``POST {base}/oauth/token`` with the form fields ``client_id``,
 ``client_secret`` and ``grant_type=client_credentials``; the answer is
@@ -16,20 +16,22 @@ API calls then carry ``Authorization: Bearer <token>``.
   a 429 or 5xx from the token endpoint raises `RateLimitedError`/`ServerError` for the token
   path, so the retry loop knows the API request itself was never sent.
 
-The token fetch is yielded from the auth flow, so it goes through the client's own transport
-(proxy, TLS settings, `MockTransport` in tests) without a second HTTP client.
+The client hands `send` two functions: one posts the API request with a given token, the other
+posts the token form; both go through the client's one HTTP session (proxy, TLS settings), so
+there is no second HTTP client.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import anyio
-import httpx
 import orjson
 
+from mimecast_soar.api.answer import Answer
 from mimecast_soar.api.credentials import Api2Credentials
 from mimecast_soar.api.envelope import excerpt
 from mimecast_soar.api.failures import error_for_status, mimecast_code_and_message
@@ -37,7 +39,10 @@ from mimecast_soar.errors import AuthenticationError
 from mimecast_soar.safetext import safe_text
 from mimecast_soar.secret import Redactor
 
-__all__ = ["DEFAULT_TOKEN_TTL_SECONDS", "OAuthAuth", "refresh_margin_seconds"]
+__all__ = ["DEFAULT_TOKEN_TTL_SECONDS", "TOKEN_FORM_TYPE", "OAuthAuth", "refresh_margin_seconds"]
+
+#: The content type of the token request's body.
+TOKEN_FORM_TYPE = "application/x-www-form-urlencoded"
 
 #: Lifetime assumed when the token response has no usable ``expires_in``.
 DEFAULT_TOKEN_TTL_SECONDS = 1800.0
@@ -48,7 +53,7 @@ def refresh_margin_seconds(ttl_seconds: float) -> float:
     return min(60.0, 0.1 * ttl_seconds)
 
 
-class OAuthAuth(httpx.Auth):
+class OAuthAuth:
     """Bearer-token auth with a cached, shared, early-refreshed client-credentials token.
 
     `token_url` is the full URL of the token endpoint (``{base_url}/oauth/token``). `clock`
@@ -65,7 +70,7 @@ class OAuthAuth(httpx.Auth):
     ) -> None:
         self._credentials = credentials
         self._token_url = token_url
-        self.token_path = httpx.URL(token_url).path
+        self.token_path = urlsplit(token_url).path
         self._clock = clock
         self._redactor = redactor if redactor is not None else Redactor()
         self._redactor.add(credentials.client_secret)
@@ -78,16 +83,31 @@ class OAuthAuth(httpx.Auth):
             f"OAuthAuth(client_id={self._credentials.client_id!r}, token_url={self._token_url!r})"
         )
 
-    def sync_auth_flow(
-        self, request: httpx.Request
-    ) -> Generator[httpx.Request, httpx.Response, None]:
-        """Not supported: the client is asynchronous."""
-        raise RuntimeError("OAuthAuth works with httpx.AsyncClient only")
+    @property
+    def token_url(self) -> str:
+        """The full URL of the token endpoint."""
+        return self._token_url
 
-    async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        """Attach a valid token; on a 401, refetch once and repeat the request once."""
+    def token_form(self) -> str:
+        """The token request's body: the client credentials, form-encoded."""
+        return urlencode(
+            {
+                "client_id": self._credentials.client_id,
+                "client_secret": self._credentials.client_secret.get(),
+                "grant_type": "client_credentials",
+            }
+        )
+
+    async def send(
+        self,
+        send_with: Callable[[str], Awaitable[Answer]],
+        fetch_token: Callable[[], Awaitable[Answer]],
+    ) -> Answer:
+        """Send a request with a valid token; on a 401, refetch once and repeat it once.
+
+        `send_with(token)` posts the API request with ``Authorization: Bearer <token>``;
+        `fetch_token()` posts `token_form()` to the token endpoint. Returns the last answer.
+        """
         rejected: str | None = None
         for try_number in (1, 2):
             token = self._usable_token(rejected)
@@ -96,13 +116,12 @@ class OAuthAuth(httpx.Auth):
                     # Another call may have fetched while this one waited for the lock.
                     token = self._usable_token(rejected)
                     if token is None:
-                        token_response = yield self._token_request(request)
-                        token = await self._accept_token(token_response)
-            request.headers["Authorization"] = f"Bearer {token}"
-            response = yield request
-            if response.status_code != 401 or try_number == 2:
-                return
+                        token = self._accept_token(await fetch_token())
+            answer = await send_with(token)
+            if answer.status != 401 or try_number == 2:
+                return answer
             rejected = token
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _usable_token(self, rejected: str | None) -> str | None:
         token = self._token
@@ -110,40 +129,21 @@ class OAuthAuth(httpx.Auth):
             return None
         return token
 
-    def _token_request(self, request: httpx.Request) -> httpx.Request:
-        headers = {"Accept": "application/json"}
-        if user_agent := request.headers.get("User-Agent"):
-            headers["User-Agent"] = user_agent
-        return httpx.Request(
-            "POST",
-            self._token_url,
-            data={
-                "client_id": self._credentials.client_id,
-                "client_secret": self._credentials.client_secret.get(),
-                "grant_type": "client_credentials",
-            },
-            headers=headers,
-            # Carries the client's timeout settings over to the token request.
-            extensions=dict(request.extensions),
-        )
-
-    async def _accept_token(self, response: httpx.Response) -> str:
-        await response.aread()
+    def _accept_token(self, response: Answer) -> str:
         path = self.token_path
-        if response.status_code == 429 or response.status_code >= 500:
+        status = response.status
+        if status == 429 or status >= 500 or status < 200 or 300 <= status < 400:
             error = error_for_status(response, path=path, redactor=self._redactor)
             assert error is not None
             raise error
         client_id = self._credentials.client_id
-        if response.status_code != 200:
+        if response.status != 200:
             code, detail = (
                 safe_text(self._redactor(text)) if text else None
-                for text in mimecast_code_and_message(response.content)
+                for text in mimecast_code_and_message(response.body)
             )
             said = ": ".join(p for p in (code, detail) if p)
-            status_text = (
-                f"HTTP {response.status_code}, {said}" if said else (f"HTTP {response.status_code}")
-            )
+            status_text = f"HTTP {response.status}, {said}" if said else (f"HTTP {response.status}")
             message = (
                 f"Mimecast refused the OAuth token request on {path} for client id "
                 f"{client_id!r} ({status_text}). Check the client id and client secret of the "
@@ -152,15 +152,15 @@ class OAuthAuth(httpx.Auth):
             raise AuthenticationError(
                 self._redactor(message),
                 path=path,
-                http_status=response.status_code,
+                http_status=response.status,
                 code=code,
                 detail=detail,
             )
-        token, ttl_seconds = self._parse_token(response.content)
+        token, ttl_seconds = self._parse_token(response.body)
         if token is None:
             message = (
                 f"The OAuth token response on {path} for client id {client_id!r} has no "
-                f"access_token: {excerpt(response.content, self._redactor)}"
+                f"access_token: {excerpt(response.body, self._redactor)}"
             )
             raise AuthenticationError(self._redactor(message), path=path, http_status=200)
         self._redactor.add(token)
@@ -169,7 +169,7 @@ class OAuthAuth(httpx.Auth):
         return token
 
     @staticmethod
-    def _parse_token(content: bytes) -> tuple[str | None, float]:
+    def _parse_token(content: bytes | bytearray) -> tuple[str | None, float]:
         try:
             body: Any = orjson.loads(content)
         except orjson.JSONDecodeError:

@@ -20,26 +20,34 @@ Usage::
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
 
 import anyio
-import httpx
 
+from mimecast_soar.api.answer import DEFAULT_MAX_BODY_BYTES, Answer
 from mimecast_soar.api.auth_hmac import HmacAuth
-from mimecast_soar.api.auth_oauth import OAuthAuth
+from mimecast_soar.api.auth_oauth import TOKEN_FORM_TYPE, OAuthAuth
 from mimecast_soar.api.credentials import Api1Credentials, Credentials, api_version, secrets_of
 from mimecast_soar.api.envelope import MimecastResponse, encode_request, parse_envelope
-from mimecast_soar.api.failures import error_for_exception, error_for_status, reset_ms_of
+from mimecast_soar.api.failures import (
+    error_for_exception,
+    error_for_status,
+    reset_ms_of,
+    transport_failures,
+)
 from mimecast_soar.api.pagination import Pagination
 from mimecast_soar.api.rate_gate import RateGate
 from mimecast_soar.api.regions import resolve_base_url
 from mimecast_soar.api.retry import RetryLoop, RetryPolicy
-from mimecast_soar.api.transport import build_sender, proxy_password
 from mimecast_soar.errors import MimecastError
 from mimecast_soar.secret import Redactor
+
+if TYPE_CHECKING:
+    from mimecast_soar.api.transport import HttpSender
 
 __all__ = ["ClientSettings", "MimecastClient"]
 
@@ -55,7 +63,8 @@ class ClientSettings:
     """Everything that decides how one connection reaches Mimecast.
 
     `verify_ssl` is True, False, or the path of a CA bundle; `proxy` an ``http://``,
-    ``https://``, ``socks5://`` or ``socks5h://`` URL (SOCKS names are resolved at the proxy).
+    ``https://``, ``socks5://`` or ``socks5h://`` URL (SOCKS names are resolved at the proxy);
+    `max_body_bytes` bounds a decoded response body (a larger one is a `ResponseFormatError`).
     """
 
     credentials: Credentials
@@ -66,12 +75,13 @@ class ClientSettings:
     timeout_seconds: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_connections: int = 64
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
 class MimecastClient:
     """Async client for the Mimecast API; use as ``async with`` or call `aclose()`.
 
-    `transport` replaces the network (tests); `clock` (monotonic seconds) and `sleep` drive
+    `clock` (monotonic seconds) and `sleep` drive
     retries, the rate gate and the OAuth token lifetime; `redactor` is shared with the caller if
     given (the client adds the credentials' secrets to it); `on_notice` receives human notices
     such as ``rate limited on /api/ttp/url/get-logs, waiting 1.2 s``.
@@ -84,7 +94,6 @@ class MimecastClient:
         self,
         settings: ClientSettings,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         redactor: Redactor | None = None,
@@ -95,30 +104,35 @@ class MimecastClient:
         self._redactor = redactor if redactor is not None else Redactor()
         for secret in secrets_of(credentials):
             self._redactor.add(secret)
-        self._redactor.add(proxy_password(settings.proxy))
         self._base_url = resolve_base_url(settings.region, credentials, settings.base_url)
         # A base URL override may carry a path prefix; the signature covers the whole path.
-        self._base_path = httpx.URL(self._base_url).path.rstrip("/")
-        self._auth: httpx.Auth
+        self._base_path = urlsplit(self._base_url).path.rstrip("/")
+        self._host = urlsplit(self._base_url).hostname or "the server"
+        self._oauth: OAuthAuth | None = None
         self._token_path: str | None = None
         self._signer: HmacAuth | None = None
         if isinstance(credentials, Api1Credentials):
-            self._auth = self._signer = HmacAuth(credentials)
+            self._signer = HmacAuth(credentials)
             self._credentials_hint = _API1_HINT
         else:
-            oauth = OAuthAuth(
+            self._oauth = OAuthAuth(
                 credentials, f"{self._base_url}/oauth/token", clock=clock, redactor=self._redactor
             )
-            self._auth = oauth
-            self._token_path = oauth.token_path
+            self._token_path = self._oauth.token_path
             self._credentials_hint = _API2_HINT
-        self._http = build_sender(
+        # aiohttp is imported here, when a client is built: `--version` and `actions` never do.
+        from mimecast_soar.api.transport import build_sender, proxy_passwords
+
+        for password in proxy_passwords(settings.proxy):
+            self._redactor.add(password)
+        self._http: HttpSender = build_sender(
             verify_ssl=settings.verify_ssl,
             proxy=settings.proxy,
             timeout_seconds=settings.timeout_seconds,
             max_connections=settings.max_connections,
-            transport=transport,
+            max_body_bytes=settings.max_body_bytes,
         )
+        self._failures = transport_failures()
         self._notice = on_notice or (lambda _text: None)
         self._gate = RateGate(clock=clock, sleep=sleep)
         self._retry = RetryLoop(
@@ -210,35 +224,46 @@ class MimecastClient:
 
     async def _send_once(self, path: str, body: bytes) -> MimecastResponse:
         url = f"{self._base_url}{path}"
-        if self._signer is not None:  # API 1.0: sign while building, no auth flow to run
+        if self._oauth is None:
+            assert self._signer is not None
+            # API 1.0: signed while building; the signature covers any base path prefix too.
             signed = self._signer.signed_headers(self._base_path + path)
-            request = self._http.build_request(url, body, signed)
-            auth = None
+            answer = await self._post(url, body, signed, path)
         else:
-            request = self._http.build_request(url, body)
-            auth = self._auth
-        try:
-            response = await self._http.send(request, auth=auth)
-        except httpx.HTTPError as exc:
-            # Name the token endpoint when that is what failed: the API request was not sent.
-            failed = path
-            if self._token_path is not None and _request_path(exc) == self._token_path:
-                failed = self._token_path
-            raise error_for_exception(exc, path=failed, redactor=self._redactor) from None
-        self._note_rate_headers(response)
+            oauth = self._oauth
+
+            async def send_with(token: str) -> Answer:
+                return await self._post(url, body, {"Authorization": f"Bearer {token}"}, path)
+
+            async def fetch_token() -> Answer:
+                form = oauth.token_form()
+                headers = {"Content-Type": TOKEN_FORM_TYPE}
+                return await self._post(oauth.token_url, form, headers, oauth.token_path)
+
+            answer = await oauth.send(send_with, fetch_token)
+        self._note_rate_headers(answer, path)
         error = error_for_status(
-            response, path=path, redactor=self._redactor, credentials_hint=self._credentials_hint
+            answer, path=path, redactor=self._redactor, credentials_hint=self._credentials_hint
         )
         if error is not None:
             raise error
         return parse_envelope(
-            response.content,
-            path=path,
-            http_status=response.status_code,
-            redactor=self._redactor,
+            answer.body, path=path, http_status=answer.status, redactor=self._redactor
         )
 
-    def _note_rate_headers(self, response: httpx.Response) -> None:
+    async def _post(
+        self, url: str, body: bytes | str, headers: Mapping[str, str], path: str
+    ) -> Answer:
+        """One HTTP exchange; its failures become typed errors naming `path` (the token
+        endpoint's path when that is what failed: then the API request was not sent)."""
+        try:
+            return await self._http.post(url, body, headers, path=path)
+        except self._failures as exc:
+            raise error_for_exception(
+                exc, path=path, host=self._host, redactor=self._redactor
+            ) from None
+
+    def _note_rate_headers(self, response: Answer, path: str) -> None:
         """Tell the shared gate the quota this answer reports, so calls pace themselves to it.
 
         Every answer counts, not only exhausted ones: ``X-RateLimit-Remaining`` is how many more
@@ -247,7 +272,7 @@ class MimecastClient:
         still wait for the reset.
         """
         reset_ms = reset_ms_of(response)
-        if response.status_code == 429:
+        if response.status == 429:
             if reset_ms is not None:
                 self._gate.observe_rate_limited(reset_ms)
             return
@@ -255,13 +280,6 @@ class MimecastClient:
         pause_seconds = self._gate.observe(remaining, reset_ms)
         if pause_seconds is not None:
             self._notice(
-                f"rate limit quota used up (on {response.request.url.path}), "
+                f"rate limit quota used up (on {self._base_path}{path}), "
                 f"pausing calls for {pause_seconds:.1f} s"
             )
-
-
-def _request_path(exc: httpx.HTTPError) -> str | None:
-    try:
-        return exc.request.url.path
-    except RuntimeError:
-        return None

@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 _EXCERPT_CHARS = 160
+#: An excerpt looks at no more of a body than this (a secret may straddle the 160th character).
+_EXCERPT_READ_BYTES = 1024
 
 
 def encode_request(data: list[Any], meta: dict[str, Any] | None = None) -> bytes:
@@ -48,9 +50,10 @@ def encode_request(data: list[Any], meta: dict[str, Any] | None = None) -> bytes
     return orjson.dumps(body)
 
 
-def excerpt(content: bytes, redactor: Redactor | None = None) -> str:
-    """The start of a body as one short line of inert text, with secrets masked."""
-    text = content.decode("utf-8", errors="replace")
+def excerpt(content: bytes | bytearray, redactor: Redactor | None = None) -> str:
+    """The start of a body (its first kilobyte at most) as one short line of inert text, with
+    secrets masked."""
+    text = bytes(content[:_EXCERPT_READ_BYTES]).decode("utf-8", errors="replace")
     text = " ".join(text.split())
     if redactor is not None:
         text = redactor(text)  # before the cut, so no secret is cut into a maskless prefix
@@ -130,9 +133,9 @@ class MimecastResponse:
 
 
 def parse_envelope(
-    content: bytes, *, path: str, http_status: int, redactor: Redactor | None = None
+    content: bytes | bytearray, *, path: str, http_status: int, redactor: Redactor | None = None
 ) -> MimecastResponse:
-    """Decode a response body into a `MimecastResponse`.
+    """Decode a response body into a `MimecastResponse` (`content` is parsed where it lies).
 
     Raises `ResponseFormatError` when the body is not JSON, is truncated, or is not an object
     with ``meta`` (object), ``data`` (array) and/or ``fail`` (array of objects).

@@ -1,4 +1,4 @@
-"""Turning HTTP statuses and httpx exceptions into the typed errors of `mimecast_soar.errors`.
+"""Turning HTTP statuses and transport exceptions into the typed errors of `mimecast_soar.errors`.
 
 HTTP codes follow https://www.mimecast.com/tech-connect/documentation/api-overview/response-code/
 (docs/mimecast-api.md §6): 401 credentials/signature, 403 permission, 404 unknown path or resource,
@@ -15,11 +15,12 @@ it (Mimecast's code and message, a Location, an exception's text) is made inert 
 from __future__ import annotations
 
 import ssl
+from functools import cache
 from typing import Any
 
-import httpx
 import orjson
 
+from mimecast_soar.api.answer import Answer
 from mimecast_soar.api.envelope import excerpt
 from mimecast_soar.api.rate_gate import header_number
 from mimecast_soar.errors import (
@@ -41,12 +42,18 @@ from mimecast_soar.errors import (
 from mimecast_soar.safetext import safe_text
 from mimecast_soar.secret import Redactor
 
-__all__ = ["error_for_exception", "error_for_status", "mimecast_code_and_message", "reset_ms_of"]
+__all__ = [
+    "error_for_exception",
+    "error_for_status",
+    "mimecast_code_and_message",
+    "reset_ms_of",
+    "transport_failures",
+]
 
 _REASON_CHARS = 200
 
 
-def reset_ms_of(response: httpx.Response) -> int | None:
+def reset_ms_of(response: Answer) -> int | None:
     """``X-RateLimit-Reset`` in milliseconds, or None when absent or not a number."""
     reset_ms = header_number(response.headers.get("X-RateLimit-Reset"))
     if reset_ms is None or reset_ms < 0:
@@ -54,7 +61,7 @@ def reset_ms_of(response: httpx.Response) -> int | None:
     return int(reset_ms + 0.999)
 
 
-def mimecast_code_and_message(content: bytes) -> tuple[str | None, str | None]:
+def mimecast_code_and_message(content: bytes | bytearray) -> tuple[str | None, str | None]:
     """Mimecast's error code and message from an error body, when it carries them."""
     try:
         body: Any = orjson.loads(content)
@@ -73,7 +80,7 @@ def mimecast_code_and_message(content: bytes) -> tuple[str | None, str | None]:
 
 
 def error_for_status(
-    response: httpx.Response,
+    response: Answer,
     *,
     path: str,
     redactor: Redactor,
@@ -84,12 +91,22 @@ def error_for_status(
     `credentials_hint` is the advice appended to a 401 message (it differs between API 1.0 keys
     and API 2.0 client credentials).
     """
-    status = response.status_code
+    status = response.status
     if 200 <= status < 300:
         return None
+    if status < 200 or 300 <= status < 400:
+        # No final answer: a stray 1xx (a 101 switching protocols), or a redirect, which the
+        # client never follows. Either way the request may have reached the server.
+        location = response.headers.get("Location") if status >= 300 else None
+        to = f" to {safe_text(redactor(location), 200)}" if location else ""
+        message = (
+            f"Mimecast's response on {path} is not a final answer (HTTP {status}{to}); "
+            "check base_url and region."
+        )
+        return ResponseFormatError(redactor(message), path=path, http_status=status)
     code, detail = (
         safe_text(redactor(text)) if text else None
-        for text in mimecast_code_and_message(response.content)
+        for text in mimecast_code_and_message(response.body)
     )
     said = ": ".join(p for p in (code, detail) if p)
     status_text = f"HTTP {status}, {said}" if said else f"HTTP {status}"
@@ -122,26 +139,93 @@ def error_for_status(
     elif status >= 500:
         message = f"Mimecast server error on {path} ({status_text})."
         if not said:
-            message = message[:-1] + f": {excerpt(response.content, redactor)}"
+            message = message[:-1] + f": {excerpt(response.body, redactor)}"
         error = ServerError(redactor(message), **kwargs)
-    elif 300 <= status < 400:
-        location = safe_text(redactor(response.headers.get("Location", "no location given")))
-        message = (
-            f"Unexpected redirect (HTTP {status}) on {path} to {location}; "
-            "check base_url and region."
-        )
-        error = RequestFailedError(redactor(message), **kwargs)
     else:
         message = f"Mimecast refused the request to {path} ({status_text})."
         error = RequestFailedError(redactor(message), **kwargs)
     return error
 
 
-def error_for_exception(exc: httpx.HTTPError, *, path: str, redactor: Redactor) -> MimecastError:
-    """The typed error for an httpx exception raised while calling `path`."""
+def transport_failures() -> tuple[type[BaseException], ...]:
+    """The exceptions a request can end in that `error_for_exception` maps (the HTTP library's,
+    the SOCKS client's and the OS's); anything else is a bug and propagates."""
+    import aiohttp
+    import aiohttp_socks
+    import python_socks
+
+    return (
+        aiohttp.ClientError,
+        aiohttp_socks.ProxyError,
+        aiohttp_socks.ProxyConnectionError,
+        aiohttp_socks.ProxyTimeoutError,
+        python_socks.ProxyError,
+        python_socks.ProxyConnectionError,
+        python_socks.ProxyTimeoutError,
+        OSError,  # ssl.SSLError included
+        TimeoutError,
+        ValueError,  # aiohttp refuses a header that would split the request, before sending
+    )
+
+
+@cache
+def _table() -> tuple[tuple[tuple[type[BaseException], ...], str], ...]:
+    """Exception types in the order they are tried, each with what it means.
+
+    `connect` means the request surely did not leave (retried even when mutating); everything
+    from `timeout` on may come after the request left.
+    """
+    import aiohttp
+    import aiohttp_socks
+    import python_socks
+
+    return (
+        (
+            (
+                aiohttp.ClientConnectorCertificateError,
+                aiohttp.ClientConnectorSSLError,
+                aiohttp.ServerFingerprintMismatch,
+                ssl.SSLError,  # the TLS handshake through a SOCKS proxy raises it as is
+            ),
+            "tls",
+        ),
+        (
+            (
+                aiohttp.ConnectionTimeoutError,  # connecting, or waiting for a free connection
+                aiohttp_socks.ProxyTimeoutError,
+                python_socks.ProxyTimeoutError,
+            ),
+            "connect_timeout",
+        ),
+        (
+            (
+                aiohttp.ClientConnectorError,  # refused, unreachable, unknown name, proxy down
+                aiohttp.ClientHttpProxyError,  # the proxy refused the CONNECT
+                aiohttp_socks.ProxyConnectionError,
+                aiohttp_socks.ProxyError,
+                python_socks.ProxyConnectionError,
+                python_socks.ProxyError,
+            ),
+            "connect",
+        ),
+        ((aiohttp.ServerTimeoutError, TimeoutError), "timeout"),
+        ((aiohttp.ClientPayloadError,), "payload"),
+        ((aiohttp.ClientResponseError,), "unreadable"),  # llhttp refused the response head
+        ((aiohttp.ClientConnectionError, OSError), "dropped"),
+        ((ValueError,), "unsendable"),
+    )
+
+
+def error_for_exception(
+    exc: BaseException, *, path: str, host: str, redactor: Redactor
+) -> MimecastError:
+    """The typed error for an exception of `transport_failures()` raised while calling `path`
+    on `host`."""
     reason = _reason(exc, redactor)
-    host = _host_of(exc)
-    if isinstance(exc, httpx.ConnectError) and _is_tls_failure(exc):
+    kind = next((kind for types, kind in _table() if isinstance(exc, types)), "other")
+    if kind == "connect" and _is_tls_failure(exc):
+        kind = "tls"
+    if kind == "tls":
         message = (
             f"TLS verification failed for host {host} on {path}: {reason}. If the host uses a "
             "private certificate authority, point the connection's ca_bundle at its CA "
@@ -149,50 +233,59 @@ def error_for_exception(exc: httpx.HTTPError, *, path: str, redactor: Redactor) 
             "(verify_ssl = false)."
         )
         return TLSError(redactor(message), path=path)
-    if isinstance(exc, httpx.ConnectTimeout):
+    if kind == "connect_timeout":
         message = f"Timed out connecting to {host} for {path}; nothing was sent: {reason}."
         return ConnectError(redactor(message), path=path)
-    if isinstance(exc, httpx.PoolTimeout):
-        # No connection could be taken from the pool in time, so the request never left.
-        message = f"No free connection to {host} in time for {path}; nothing was sent."
-        return ConnectError(redactor(message), path=path)
-    if isinstance(exc, httpx.ConnectError | httpx.ProxyError):
+    if kind == "connect":
         message = f"Could not connect to {host} for {path}; nothing was sent: {reason}."
         return ConnectError(redactor(message), path=path)
-    if isinstance(exc, httpx.TimeoutException):
-        kind = type(exc).__name__
-        said = "" if reason == kind else f": {reason}"  # httpx often gives no text
-        message = f"Mimecast did not answer {path} in time ({kind}){said}."
+    if kind == "timeout":
+        kind_name = type(exc).__name__
+        said = "" if reason == kind_name else f": {reason}"  # timeouts often carry no text
+        message = f"Mimecast did not answer {path} in time ({kind_name}){said}."
         return TimeoutError_(redactor(message), path=path)
-    if isinstance(exc, httpx.DecodingError):
-        message = f"Mimecast's response on {path} could not be decoded: {reason}."
+    if kind == "payload" and _is_framing_failure(exc):
+        kind = "unreadable"
+    if kind == "unreadable":
+        parsed: object = getattr(exc, "message", None)  # the parser's words, not "400, ..."
+        if isinstance(parsed, str) and parsed:
+            reason = _reason(ValueError(parsed), redactor)
+        message = f"Mimecast's response on {path} could not be read: {reason}."
         return ResponseFormatError(redactor(message), path=path)
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+    if kind in ("payload", "dropped"):
         message = f"The connection to {host} closed before a response to {path}: {reason}."
         return ConnectionDroppedError(redactor(message), path=path)
+    if kind == "unsendable":
+        message = f"The request to {path} could not be sent: {reason}."
+        return TransportError(redactor(message), path=path)
     message = f"HTTP exchange with {host} for {path} failed ({type(exc).__name__}): {reason}."
     return TransportError(redactor(message), path=path)
 
 
-def _is_tls_failure(exc: BaseException) -> bool:
-    seen: set[int] = set()
+def _is_framing_failure(exc: BaseException) -> bool:
+    """True when a body error is bad framing (a malformed chunk), not a connection cut short."""
+    from aiohttp.http_exceptions import TransferEncodingError
+
+    return any(isinstance(e, TransferEncodingError) for e in _chain(exc))
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
     current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    while current is not None and all(current is not e for e in seen):
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    for current in _chain(exc):
         if isinstance(current, ssl.SSLError):
             return True
         text = str(current)
         if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "TLS" in text:
             return True
-        current = current.__cause__ or current.__context__
     return False
-
-
-def _host_of(exc: httpx.HTTPError) -> str:
-    try:
-        return exc.request.url.host or "the server"
-    except RuntimeError:  # an exception raised without its request attached
-        return "the server"
 
 
 def _reason(exc: BaseException, redactor: Redactor) -> str:

@@ -1,50 +1,60 @@
-"""Building the `HttpSender`: TLS, proxy, timeouts, connection pool and default headers.
+"""The client's one HTTP stack: an `aiohttp.ClientSession` built from the connection's settings.
 
 This is the one place that decides how bytes reach Mimecast:
 
-- `verify_ssl`: True (the certifi bundle), False (no verification; only the connection can ask
-  for it), or the path of a CA bundle file or directory, loaded into an `ssl.SSLContext`.
-- `proxy`: ``http://``, ``https://``, ``socks5://`` or ``socks5h://``. For SOCKS, httpcore always
-  sends the host *name* to the proxy (SOCKS5 address type "domain name"), so names are resolved at
-  the proxy with either scheme, as the platform's Remote Agent requires; the URL is passed as given.
-- timeouts: connect, read, write and pool each `timeout_seconds`.
-- HTTP/1.1 with keep-alive pooling up to `max_connections`. Without a proxy the bytes go through
-  `http11.Http11Transport`, our lean asyncio transport (about a tenth of httpcore's CPU per
-  request, docs/performance.md); with a proxy through httpx's own transport (httpcore), which
-  speaks HTTP CONNECT and SOCKS5.
+- `verify_ssl`: True (certifi's CA bundle, hostname checked), False (no verification; only the
+  connection can ask for it), or the path of a CA bundle file or directory; one `ssl.SSLContext`
+  per client either way.
+- `proxy`: ``http://`` or ``https://`` through aiohttp's own proxy support (credentials from the
+  URL as ``Proxy-Authorization``), ``socks5://`` or ``socks5h://`` through `aiohttp_socks`, which
+  sends the host *name* to the proxy for both schemes: names are resolved at the proxy, as the
+  platform's Remote Agent requires. Every path goes through the same session and parser.
+- timeouts: connecting (waiting for a free connection included) and each read of the socket
+  within `timeout_seconds`.
+- HTTP/1.1 keep-alive, up to `max_connections` connections.
 - headers: ``Content-Type``/``Accept: application/json``, ``Accept-Encoding: gzip, deflate``,
   ``User-Agent: mimecast-soar/<version>``.
+- bodies are decoded by us, within `max_body_bytes` (`mimecast_soar.api.answer`).
 - no redirects, no cookies, and nothing from the environment: proxies and CA bundles come from
   the connection only, never from ``HTTPS_PROXY``/``SSL_CERT_FILE``, so a run behaves the same
   everywhere.
 
-When a `transport` is given (tests: `httpx.MockTransport`, `httpx.ASGITransport`), it is used
-as is and the TLS and proxy settings do not apply.
+The session is made on the first request, inside the running event loop (aiohttp binds a
+session to its loop), and closed by `aclose`.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import ssl
-from collections.abc import Sequence
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
-import httpx
+import aiohttp
 
-from mimecast_soar.api.http11 import Http11Transport
+from mimecast_soar.api.answer import Answer, check_header_values, content_coding, read_body
 from mimecast_soar.errors import ConfigurationError
 
 __all__ = [
     "PROXY_SCHEMES",
     "HttpSender",
     "build_sender",
-    "proxy_password",
+    "proxy_passwords",
     "ssl_context",
     "user_agent",
 ]
 
-#: Proxy URL schemes httpx can use.
+#: Proxy URL schemes the client can use.
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+#: Idle connections are closed after this long: less than common server idle timeouts, so a
+#: reused connection is rarely closed under a request.
+KEEPALIVE_SECONDS = 4.0
+
+#: Size of the reads of a response body.
+_CHUNK_BYTES = 64 * 1024
 
 
 def user_agent() -> str:
@@ -54,10 +64,18 @@ def user_agent() -> str:
     return f"mimecast-soar/{mimecast_soar.__version__}"
 
 
-def ssl_context(verify_ssl: bool | str) -> ssl.SSLContext | bool:
-    """What to pass as httpx's `verify`: True/False, or a context loaded from a CA bundle path."""
-    if isinstance(verify_ssl, bool):
-        return verify_ssl
+def ssl_context(verify_ssl: bool | str) -> ssl.SSLContext:
+    """The client's TLS context: verified against certifi's bundle (True), not verified (False),
+    or verified against the CA bundle file or directory at the path given."""
+    if verify_ssl is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    if verify_ssl is True:
+        import certifi  # a fixed bundle: the system's default paths follow SSL_CERT_FILE
+
+        return ssl.create_default_context(cafile=certifi.where())
     path = os.path.expanduser(verify_ssl)
     try:
         if os.path.isdir(path):
@@ -69,111 +87,177 @@ def ssl_context(verify_ssl: bool | str) -> ssl.SSLContext | bool:
         ) from None
 
 
-def _validated_proxy(proxy: str) -> str:
+def _validated_proxy(proxy: str) -> tuple[str, str, int, str | None, str | None]:
+    """(scheme, host, port, user, password) of a proxy URL, or a `ConfigurationError`."""
     try:
         parts = urlsplit(proxy)
-        _ = parts.port
+        port = parts.port
     except ValueError:
         raise ConfigurationError("The proxy is not a valid URL.") from None
-    if parts.scheme.lower() not in PROXY_SCHEMES or not parts.hostname:
+    scheme = parts.scheme.lower()
+    if scheme not in PROXY_SCHEMES or not parts.hostname:
         raise ConfigurationError(
             "The proxy must be a URL with a host and one of the schemes "
             f"{', '.join(s + '://' for s in PROXY_SCHEMES)} (got scheme {parts.scheme!r})."
         )
-    return proxy
+    default_port = {"http": 80, "https": 443}.get(scheme, 1080)
+    user = unquote(parts.username) if parts.username is not None else None
+    password = unquote(parts.password) if parts.password is not None else None
+    return scheme, parts.hostname, port or default_port, user, password
 
 
-def proxy_password(proxy: str | None) -> str | None:
-    """The password inside a proxy URL, so the client can register it with its redactor."""
+def proxy_passwords(proxy: str | None) -> tuple[str, ...]:
+    """The password inside a proxy URL as written and decoded, for the client's redactor."""
     if not proxy:
-        return None
+        return ()
     try:
-        return urlsplit(proxy).password
+        password = urlsplit(proxy).password
     except ValueError:
-        return None
+        return ()
+    return () if password is None else tuple({password, unquote(password)})
 
 
 class HttpSender:
-    """How `MimecastClient` sends: an httpx transport plus this connection's request defaults.
+    """How `MimecastClient` sends: one lazily made `aiohttp.ClientSession` and its settings.
 
-    It does the little of `httpx.AsyncClient`'s work that a Mimecast call needs (default headers,
-    timeouts, running an `httpx.Auth` flow, reading the body) and skips the rest (cookies,
-    redirects, event hooks, URL merging), which cost more CPU per request than the call itself.
-    Exceptions are httpx's, with the request attached, as `AsyncClient` raises them.
+    `post` returns an `Answer` whose body is read and decoded within `max_body_bytes`; failures
+    are the library's exceptions, which `mimecast_soar.api.failures.transport_failures` lists and
+    `error_for_exception` maps.
     """
 
     def __init__(
         self,
-        transport: httpx.AsyncBaseTransport,
         *,
-        headers: dict[str, str],
+        verify_ssl: bool | str,
+        proxy: str | None,
         timeout_seconds: float,
+        max_connections: int,
+        max_body_bytes: int,
+        headers: Mapping[str, str],
     ) -> None:
-        self.transport = transport
-        self.timeout = httpx.Timeout(timeout_seconds)
-        self._timeouts = self.timeout.as_dict()
-        self._raw_headers = [(k.encode("ascii"), v.encode("ascii")) for k, v in headers.items()]
-        self._targets: dict[str, tuple[httpx.URL, list[tuple[bytes, bytes]]]] = {}
+        # A CA bundle is loaded now, so a bad path fails at construction; the default contexts
+        # are made on the first https request (loading certifi's bundle costs tens of ms).
+        self._verify_ssl = verify_ssl
+        self._context = None if isinstance(verify_ssl, bool) else ssl_context(verify_ssl)
+        self._proxy = _validated_proxy(proxy) if proxy else None
+        self._timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeout_seconds,
+            sock_connect=timeout_seconds,
+            sock_read=timeout_seconds,
+        )
+        self._max_connections = max_connections
+        self._max_body_bytes = max_body_bytes
+        self._headers = dict(headers)
+        self._session: aiohttp.ClientSession | None = None
+        self._proxy_headers: dict[str, str] | None = None  # an HTTP proxy's credentials
+        self._closed = False
 
     def __repr__(self) -> str:
-        return f"HttpSender(transport={type(self.transport).__name__})"
+        via = f", proxy={self._proxy[0]}://{self._proxy[1]}:{self._proxy[2]}" if self._proxy else ""
+        return f"HttpSender(max_connections={self._max_connections}{via})"
 
-    def build_request(
-        self, url: str, body: bytes, headers: Sequence[tuple[bytes, bytes]] = ()
-    ) -> httpx.Request:
-        """A ``POST`` of `body` to `url` with the default headers, `headers` and the timeouts.
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = ssl_context(self._verify_ssl)
+        return self._context
 
-        Headers are handed to httpx already encoded and complete (``Host``, ``Content-Length``)
-        and the URL is parsed once per address: building a request the general way costs
-        several times more than sending it.
-        """
-        target = self._targets.get(url)
-        if target is None:
-            parsed = httpx.URL(url)
-            target = self._targets[url] = (parsed, [(b"Host", parsed.netloc), *self._raw_headers])
-        parsed, base = target
-        raw = [*base, *headers, (b"Content-Length", b"%d" % len(body))]
-        return httpx.Request(
-            "POST",
-            parsed,
-            headers=raw,
-            stream=httpx.ByteStream(body),
-            extensions={"timeout": self._timeouts},
+    def _open(self, url: str) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("the client is closed")
+        connector_options: dict[str, Any] = {
+            "limit": self._max_connections,
+            "limit_per_host": 0,
+            "keepalive_timeout": KEEPALIVE_SECONDS,
+        }
+        # Every URL of a client shares its base URL's scheme. A plain-http one (a simulator on
+        # loopback) needs no context; aiohttp's own verified default stays as the safe fallback.
+        if url.startswith("https:") or (self._proxy is not None and self._proxy[0] == "https"):
+            connector_options["ssl"] = self._tls_context()
+        proxy_url: str | None = None
+        connector: aiohttp.TCPConnector
+        if self._proxy is not None and self._proxy[0].startswith("socks5"):
+            from aiohttp_socks import ProxyConnector, ProxyType
+
+            _scheme, host, port, user, password = self._proxy
+            connector = ProxyConnector(
+                proxy_type=ProxyType.SOCKS5,
+                host=host,
+                port=port,
+                username=user,
+                password=password,
+                rdns=True,  # the name goes to the proxy with socks5:// as with socks5h://
+                **connector_options,
+            )
+        else:
+            connector = aiohttp.TCPConnector(**connector_options)
+            if self._proxy is not None:
+                scheme, host, port, user, password = self._proxy
+                bracketed = f"[{host}]" if ":" in host else host  # an IPv6 address
+                proxy_url = f"{scheme}://{bracketed}:{port}"
+                if user is not None:
+                    pair = f"{user}:{password or ''}".encode()
+                    token = base64.b64encode(pair).decode("ascii")
+                    self._proxy_headers = {"Proxy-Authorization": f"Basic {token}"}
+        return aiohttp.ClientSession(
+            connector=connector,
+            timeout=self._timeout,
+            headers=self._headers,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+            trust_env=False,
+            proxy=proxy_url,
+            raise_for_status=False,
         )
 
-    async def send(self, request: httpx.Request, *, auth: httpx.Auth | None) -> httpx.Response:
-        """Send `request`, through `auth`'s flow when given (it may send more, e.g. an OAuth
-        token fetch). Returns the last response, its body read."""
-        if auth is None:
-            return await self._send_single(request)
-        flow = auth.async_auth_flow(request)
-        try:
-            request = await flow.__anext__()
-            while True:
-                response = await self._send_single(request)
-                try:
-                    request = await flow.asend(response)
-                except StopAsyncIteration:
-                    return response
-        finally:
-            await flow.aclose()
+    async def post(
+        self, url: str, body: bytes | str, headers: Mapping[str, str], *, path: str
+    ) -> Answer:
+        """``POST`` `body` to `url` with the default headers and `headers`; the final answer.
 
-    async def _send_single(self, request: httpx.Request) -> httpx.Response:
-        try:
-            response = await self.transport.handle_async_request(request)
-            response.request = request
-            await response.aread()
-        except httpx.HTTPError as exc:
-            try:
-                _ = exc.request
-            except RuntimeError:
-                exc.request = request  # as httpx.AsyncClient does: errors name their request
-            raise
-        return response
+        Raises `ResponseFormatError` for a body that cannot be read within the bound, and the
+        library's exceptions for everything else that goes wrong.
+        """
+        session = self._session
+        if session is None:
+            session = self._session = self._open(url)
+        if self._proxy_headers is not None and url.startswith("http:"):
+            # aiohttp sends `proxy_headers` with a CONNECT (https) only; a plain http request
+            # goes to the proxy as is and must carry the credentials itself.
+            headers = {**headers, **self._proxy_headers}
+        async with session.post(
+            url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            proxy_headers=self._proxy_headers,
+        ) as reply:
+            check_header_values(reply.raw_headers, path=path)
+            if not 200 <= reply.status < 300 and reply.status < 400:
+                # A 1xx (a stray 101 included) or a redirect is no answer to read: the caller
+                # refuses it by its status, and the connection is not reused.
+                reply.close()
+                return Answer(reply.status, reply.headers, b"")
+            coding = content_coding(reply.headers.getall("Content-Encoding", []), path=path)
+            length = reply.content_length
+            if coding is None and length is not None and length <= self._max_body_bytes:
+                # The common case, read in one go: the parser stops at the declared length.
+                return Answer(reply.status, reply.headers, await reply.read())
+            content = await read_body(
+                reply.content.iter_chunked(_CHUNK_BYTES),
+                coding=coding,
+                content_length=length,
+                max_body_bytes=self._max_body_bytes,
+                path=path,
+            )
+            return Answer(reply.status, reply.headers, content)
 
     async def aclose(self) -> None:
-        """Close the transport's connections."""
-        await self.transport.aclose()
+        """Close the session and its connections (idempotent)."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
 
 def build_sender(
@@ -182,35 +266,26 @@ def build_sender(
     proxy: str | None = None,
     timeout_seconds: float = 30.0,
     max_connections: int = 64,
-    transport: httpx.AsyncBaseTransport | None = None,
+    max_body_bytes: int,
 ) -> HttpSender:
     """The configured `HttpSender` (see the module docstring for each setting)."""
     if timeout_seconds <= 0:
         raise ConfigurationError("timeout_seconds must be greater than 0.")
     if max_connections < 1:
         raise ConfigurationError("max_connections must be at least 1.")
+    if max_body_bytes < 1:
+        raise ConfigurationError("max_body_bytes must be at least 1.")
     headers = {
         "Content-Type": "application/json",
         "Accept": "application/json",
         "Accept-Encoding": "gzip, deflate",
         "User-Agent": user_agent(),
     }
-    if proxy:
-        proxy = _validated_proxy(proxy)
-    if transport is None:
-        if proxy:
-            transport = httpx.AsyncHTTPTransport(
-                verify=ssl_context(verify_ssl),
-                proxy=proxy,
-                limits=httpx.Limits(
-                    max_connections=max_connections, max_keepalive_connections=max_connections
-                ),
-                http1=True,
-                http2=False,
-                trust_env=False,
-            )
-        else:
-            transport = Http11Transport(
-                verify=ssl_context(verify_ssl), max_connections=max_connections
-            )
-    return HttpSender(transport, headers=headers, timeout_seconds=timeout_seconds)
+    return HttpSender(
+        verify_ssl=verify_ssl,
+        proxy=proxy,
+        timeout_seconds=timeout_seconds,
+        max_connections=max_connections,
+        max_body_bytes=max_body_bytes,
+        headers=headers,
+    )

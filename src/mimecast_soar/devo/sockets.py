@@ -2,11 +2,11 @@
 
 When `socks_proxy` is set, importing `lhub_integ` replaces `socket.socket` with PySocks'
 `socksocket` and `socket.getaddrinfo` with a stub that returns the unresolved name as the
-address. An `httpx.AsyncClient` (anyio's connect) then fails, for the proxy's own address
+address. An asyncio client (aiohttp's connector) then fails, for the proxy's own address
 included. The SDK's `remove_socket_override()` restores `socket.socket` only, so the stub stays;
 `restore_sockets` calls it and puts back a real `getaddrinfo` too. Our client then reaches the
-Remote Agent with httpx's own SOCKS support (`socks5://`), which sends host *names* to the
-proxy: names are resolved at the proxy, as the platform requires.
+Remote Agent through `aiohttp_socks` (`socks5://`), which sends host *names* to the proxy:
+names are resolved at the proxy, as the platform requires.
 """
 
 from __future__ import annotations

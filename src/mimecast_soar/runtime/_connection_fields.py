@@ -38,8 +38,11 @@ FIELDS = (
     "verify_ssl",
     "timeout_seconds",
     "template_deadline_seconds",
+    "max_body_bytes",
     "reference_values",
 )
+#: `max_body_bytes` when the connection does not say (the client's own default is the same).
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 API1_FIELDS = ("application_id", "application_key", "access_key", "secret_key")
 API2_FIELDS = ("client_id", "client_secret")
 ENV_PREFIX = "MIMECAST_"
@@ -123,6 +126,21 @@ def seconds(value: Any, name: str, *, default: float) -> float:
     if number is None or not math.isfinite(number) or number <= 0:
         shown = _short(value) if isinstance(value, str | int | float) else _kind(value)
         raise ConfigurationError(f"{name} must be a positive number of seconds, got {shown}")
+    return number
+
+
+def byte_count(value: Any, name: str, *, default: int) -> int:
+    """A positive whole number of bytes (number or numeric text)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or number <= 0:
+        shown = _short(value) if isinstance(value, str | int | float) else _kind(value)
+        raise ConfigurationError(f"{name} must be a positive whole number of bytes, got {shown}")
     return number
 
 

@@ -5,8 +5,8 @@ several under `connections` keyed by label. Keys:
 
     label, region, base_url, application_id, application_key, access_key, secret_key,
     client_id, client_secret, verify_ssl, ca_bundle, socks_proxy, https_proxy, timeout_seconds,
-    template_deadline_seconds, reference_values   (name = "text"  or  name = { value = "...",
-    secret = true })
+    template_deadline_seconds, max_body_bytes, reference_values   (name = "text"  or
+    name = { value = "...", secret = true })
 
 `template_deadline_seconds` (default 2) is how long one template may take to render one value;
 past it the row gets an error naming the input.
@@ -14,6 +14,8 @@ past it the row gets an error naming the input.
 `ca_bundle` is the path of a PEM file (or a directory of them) of the certificate authorities
 to trust instead of the default ones, for a gateway or proxy with a private CA; it applies
 while `verify_ssl` is true. Only `verify_ssl = false` turns verification off.
+`max_body_bytes` bounds a decoded response body (default 67108864, 64 MiB); a larger answer is
+an error on its row, never read whole.
 
 An unknown key is an error naming it. A non-empty environment variable `MIMECAST_<KEY>` (upper
 case) overrides the file's field; `MIMECAST_LABEL` instead selects the connection when no label is
@@ -78,6 +80,7 @@ class Connection:
     ca_bundle: str | None = None
     timeout_seconds: float = 30.0
     template_deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
+    max_body_bytes: int = parse.DEFAULT_MAX_BODY_BYTES
     reference_values: dict[str, str | Secret] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
@@ -159,6 +162,7 @@ class Connection:
             verify_ssl=(self.ca_bundle or True) if self.verify_ssl else False,
             proxy=self.proxy,
             timeout_seconds=self.timeout_seconds,
+            max_body_bytes=self.max_body_bytes,
         )
 
     def redactor(self) -> Redactor:
@@ -223,6 +227,9 @@ def _build(cls: type[Connection], data: Mapping[str, Any]) -> Connection:
         verify_ssl=parse.boolean(data.get("verify_ssl"), "verify_ssl", default=True),
         timeout_seconds=parse.seconds(data.get("timeout_seconds"), "timeout_seconds", default=30.0),
         template_deadline_seconds=deadline,
+        max_body_bytes=parse.byte_count(
+            data.get("max_body_bytes"), "max_body_bytes", default=parse.DEFAULT_MAX_BODY_BYTES
+        ),
         reference_values=references,
     )
 

@@ -19,11 +19,10 @@ from mimecast_soar.runtime.tables import InputRow
 from mimecast_soar.runtime.templates import RenderLimits, TemplateRenderer
 
 if TYPE_CHECKING:
-    # Annotations only: httpx comes with the client (`mimecast_soar.api`), anyio with the runner.
+    # Annotations only: anyio comes with the runner.
     import threading
 
     import anyio
-    import httpx
 
     from mimecast_soar.api import MimecastClient
 
@@ -47,7 +46,6 @@ async def run_to_sink(
     window: BatchWindow,
     concurrency: int = 8,
     client: MimecastClient | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
     progress: ProgressSink | None = None,
     on_notice: Callable[[str], None] | None = None,
     stop: anyio.Event | None = None,
@@ -103,7 +101,6 @@ async def run_to_sink(
         return await go(client)
     async with MimecastClient(
         connection.client_settings(),
-        transport=transport,
         redactor=redactor,
         on_notice=notice,
     ) as owned:
@@ -126,7 +123,6 @@ async def run_action(
     settings: Mapping[str, str | None] | None = None,
     window: BatchWindow | None = None,
     concurrency: int = 8,
-    transport: httpx.AsyncBaseTransport | None = None,
     on_notice: Callable[[str], None] | None = None,
 ) -> list[tuple[int | str | None, Row]]:
     """Run an action over rows and return `(original_lhub_id, output row)` pairs in order."""
@@ -140,7 +136,6 @@ async def run_action(
         settings=settings or {},
         window=window or BatchWindow.last_hours(24, datetime.now(UTC)),
         concurrency=concurrency,
-        transport=transport,
         on_notice=on_notice,
     )
     return sink.rows

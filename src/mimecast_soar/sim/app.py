@@ -3,8 +3,8 @@
 Order per request: log it, wait `latency_ms`, authenticate (401 / 418), take the account quota
 (429), apply fault rules (see `faults`), run the handler, answer with `X-RateLimit-*` headers.
 A dropped connection aborts the TCP transport under uvicorn (the client sees a transport error,
-never a 500); in-process (httpx `ASGITransport`) it raises `SimulatedDropError`, itself an
-`httpx.RemoteProtocolError`, so a client sees the same exception class either way.
+never a 500); in-process (an ASGI test transport) it raises `SimulatedDropError`, a
+`ConnectionResetError`, where the transport cannot be aborted.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import anyio
-import httpx
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -46,7 +45,7 @@ STATUS_ERRORS = {
 }
 
 
-class SimulatedDropError(httpx.RemoteProtocolError):
+class SimulatedDropError(ConnectionResetError):
     """Raised in-process where the transport cannot be aborted: 'no response' for the client."""
 
 
