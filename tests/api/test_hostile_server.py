@@ -9,7 +9,7 @@ through its public API only:
   memory of the process stays within the cap plus a margin;
 - a server that stalls meets the client's timeout; oversized headers and a broken status line
   are errors.
-The memory cases run the client in a child process and read its peak RSS (`ru_maxrss`).
+The memory cases run the client in a child process and read its own peak RSS (`VmHWM`).
 """
 
 from __future__ import annotations

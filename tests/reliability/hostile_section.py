@@ -277,7 +277,7 @@ def report_lines(results: list[HostileResult]) -> list[str]:
         "*Read* is a read call; *Change* a state-changing call (`mutating=True`). What the "
         "client did is observed at run time: the answer or typed error, the requests and "
         "connections the server counted, and for the memory cases the peak resident set "
-        "(`ru_maxrss`) of the child process that ran the client.",
+        "(`VmHWM`, its own memory map's peak) of the child process that ran the client.",
         "",
         "| Case | Sent | Expected | Read: what the client did | "
         "Change: what the client did | Result |",

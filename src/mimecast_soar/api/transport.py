@@ -21,6 +21,15 @@ This is the one place that decides how bytes reach Mimecast:
 
 The session is made on the first request, inside the running event loop (aiohttp binds a
 session to its loop), and closed by `aclose`.
+
+Responses are parsed strictly. aiohttp runs llhttp with its lenient flags on responses (a bare
+LF ending a header line, an obs-fold continuation, spaces after a chunk size are accepted) unless
+Python runs in development mode, where aiohttp turns strict parsing on to warn about broken
+servers. A peer that frames its answers loosely is exactly what a hostile server or a desynced
+proxy looks like, so `strict_response_parsing` selects that strict mode for this process when
+this module is imported (aiohttp reads its parser modules' ``DEBUG`` flag at each parser's
+creation; nothing else in those modules depends on it). tests/api/test_hostile_server.py
+fails if an aiohttp release stops honouring it.
 """
 
 from __future__ import annotations
@@ -45,6 +54,21 @@ __all__ = [
     "ssl_context",
     "user_agent",
 ]
+
+def strict_response_parsing() -> None:
+    """Make aiohttp's response parsers strict, as they are in Python's development mode."""
+    from aiohttp import http_parser
+
+    http_parser.DEBUG = True  # type: ignore[attr-defined]  # the pure-Python parser's separator
+    http_parser.HttpResponseParserPy.lax = False
+    try:
+        from aiohttp import _http_parser  # llhttp: the lenient flags are set unless DEBUG
+    except ImportError:  # aiohttp without its C extensions (AIOHTTP_NO_EXTENSIONS)
+        return
+    _http_parser.DEBUG = True  # type: ignore[attr-defined]
+
+
+strict_response_parsing()
 
 #: Proxy URL schemes the client can use.
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
