@@ -55,6 +55,7 @@ __all__ = [
     "user_agent",
 ]
 
+
 def strict_response_parsing() -> None:
     """Make aiohttp's response parsers strict, as they are in Python's development mode."""
     from aiohttp import http_parser
