@@ -62,6 +62,9 @@ class InputSpec:
     empty_means: str | None = None
     #: `bool`, `int`, `text`, `time`, `choice`, `json`: for the manifest and the platform types.
     value_type: str = "text"
+    #: Bounds of an `int` input (checked per row and, for a value fixed for the run, up front).
+    minimum: int = 1
+    maximum: int | None = None
 
     @property
     def needs_value(self) -> bool:
