@@ -37,7 +37,11 @@ from mimecast_soar.errors import ConfigurationError
 from mimecast_soar.runtime.resolve import check_settings
 from mimecast_soar.runtime.runner import RunSummary
 from mimecast_soar.runtime.session import run_to_sink
-from mimecast_soar.runtime.settings_check import SettingError, check_run_settings
+from mimecast_soar.runtime.settings_check import (
+    SettingError,
+    check_columns_and_values,
+    peek_columns,
+)
 from mimecast_soar.runtime.tables import InputRow, read_table
 from mimecast_soar.runtime.writers import RUN_FLUSH_INTERVAL_SECONDS, open_writer
 from mimecast_soar.safetext import printable
@@ -88,8 +92,11 @@ def exec_action(action: str, env: Mapping[str, str], stderr: IO[str]) -> int:
     interval = throttle_seconds(env)
     rows = input_rows(env)
     target = output_path(env)
+    rows, columns = peek_columns(rows)
     try:
-        rows = check_run_settings(spec, settings, rows, connection=connection, table_format="jsonl")
+        check_columns_and_values(
+            spec, settings, columns, connection=connection, table_format="jsonl"
+        )
     except SettingError as error:
         # The platform reads errors from rows: one per input row, nothing sent, status 0.
         return _refuse_rows(rows, target, error.message, stderr)

@@ -61,6 +61,21 @@ def check_run_settings(
     Raises `SettingError` for the first setting that is wrong for every row.
     """
     rows, columns = peek_columns(rows)
+    check_columns_and_values(
+        spec, settings, columns, connection=connection, table_format=table_format
+    )
+    return rows
+
+
+def check_columns_and_values(
+    spec: ActionSpec,
+    settings: Mapping[str, str | None],
+    columns: Sequence[str] | None,
+    *,
+    connection: Connection,
+    table_format: str,
+) -> None:
+    """`validate_settings` with the connection's reference values."""
     validate_settings(
         spec,
         settings,
@@ -69,7 +84,6 @@ def check_run_settings(
         reference_values=connection.template_context(),
         secret_names=connection.secret_reference_names(),
     )
-    return rows
 
 
 def validate_settings(
