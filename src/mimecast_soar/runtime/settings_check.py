@@ -42,10 +42,26 @@ class SettingError(ConfigurationError):
 
 
 def peek_columns(rows: Iterator[InputRow]) -> tuple[Iterator[InputRow], list[str] | None]:
-    """The rows (unchanged) and the columns of the first readable one (None: none found)."""
-    seen = list(itertools.islice(rows, _PEEK_ROWS))
+    """The rows (unchanged) and the columns of the first readable one (None: none found).
+
+    An error while reading is not raised here: it is met again, where it was before, when the
+    rows are read for the run.
+    """
+    seen: list[InputRow] = []
+    try:
+        for row in itertools.islice(rows, _PEEK_ROWS):
+            seen.append(row)
+            if row.values is not None:
+                break
+    except Exception as error:
+        return itertools.chain(seen, _raising(error)), None
     columns = next((list(row.values) for row in seen if row.values is not None), None)
     return itertools.chain(seen, rows), columns
+
+
+def _raising(error: Exception) -> Iterator[InputRow]:
+    raise error
+    yield  # a generator: raises when the run reads past the rows seen
 
 
 def check_run_settings(
@@ -118,7 +134,10 @@ def validate_settings(
             raise SettingError(error.message, input_id=item.id) from None
         if item.kind is InputKind.JINJA and not _fixed(names, references, columns):
             continue  # it reads the row: checked for each row
-        value = renderer.render(text, references, input_id=item.id, label=item.label)
+        try:
+            value = renderer.render(text, references, input_id=item.id, label=item.label)
+        except InvalidInputError:
+            continue  # a template that fails to render stays each row's error, as it was
         try:
             check_value(item, value)
         except InvalidInputError as error:
