@@ -319,6 +319,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         skip_done_rows,
         take_in_flight,
     )
+    from mimecast_soar.runtime.settings_check import check_run_settings
     from mimecast_soar.runtime.stdout_guard import GuardedOutput
     from mimecast_soar.runtime.tables import table_source
     from mimecast_soar.runtime.writers import RUN_FLUSH_INTERVAL_SECONDS
@@ -337,6 +338,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise ConfigurationError("--resume needs --output FILE (or --journal FILE for stdout)")
     rows = _input_rows(args.input, args.input_format)
     source = None if args.input == "-" else table_source(args.input, args.input_format)[0]
+    # Settings that are the same for every row: checked once, before any call (exit 2).
+    rows = check_run_settings(
+        spec,
+        settings,
+        iter(rows),
+        connection=connection,
+        table_format=(
+            (args.input_format or "jsonl")
+            if source is None
+            else table_source(args.input, args.input_format)[1]
+        ),
+    )
     to_file = args.output != "-"
     journal_file = Path(args.journal) if args.journal else None
     if to_file and journal_file is None:

@@ -75,6 +75,7 @@ PAGE_SIZE = InputSpec(
     required=False,
     default=str(DEFAULT_RECORD_CAP),
     value_type="int",
+    maximum=MAX_RECORD_CAP,
 )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from mimecast_soar.actions.common import MAX_RECORD_CAP, PAGE_SIZE, raw_row, record_rows
+from mimecast_soar.actions.common import PAGE_SIZE, raw_row, record_rows
 from mimecast_soar.actions.inputs import Inputs
 from mimecast_soar.actions.spec import (
     ActionContext,
@@ -56,7 +56,7 @@ FIND_GROUPS_INPUTS = (
 
 async def _find_groups(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     given = Inputs(FIND_GROUPS_INPUTS, values)
-    cap = given.number("page_size", maximum=MAX_RECORD_CAP)
+    cap = given.number("page_size")
     item: dict[str, Any] = {"source": given.choice("source")}
     if given.text("query"):
         item["query"] = given.text("query")

@@ -129,6 +129,7 @@ HOLD_LIST_INPUTS = (
         kind=InputKind.PARAM,
         default="100",
         value_type="int",
+        maximum=1_000_000,
     ),
     InputSpec(
         id="route",
@@ -180,7 +181,7 @@ def _matches(
 async def _hold_list(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
     inputs = Inputs(HOLD_LIST_INPUTS, values)
     start, end = inputs.window(context.window)
-    limit = inputs.number("limit", maximum=1_000_000)
+    limit = inputs.number("limit")
     item: dict[str, Any] = {
         "admin": inputs.flag("is_admin"),
         "start": format_mimecast_time(start),

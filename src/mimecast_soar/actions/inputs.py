@@ -68,16 +68,16 @@ class Inputs:
         except InvalidInputError as error:
             raise InvalidInputError(error.message, input_id=input_id) from None
 
-    def number(self, input_id: str, *, minimum: int = 1, maximum: int | None = None) -> int:
-        """A whole-number input, with the spec's default for empty."""
+    def number(self, input_id: str) -> int:
+        """A whole-number input, with the spec's default for empty and the spec's bounds."""
         spec = self.spec(input_id)
         try:
             return parse_int(
                 self.raw(input_id),
                 label=spec.label,
                 default=int(spec.default or 0),
-                minimum=minimum,
-                maximum=maximum,
+                minimum=spec.minimum,
+                maximum=spec.maximum,
             )
         except InvalidInputError as error:
             raise InvalidInputError(error.message, input_id=input_id) from None

@@ -68,6 +68,9 @@ class InputSpec:
     extra: bool = False
     #: The Devo page's help text where `description` corrects it (docs/integration-spec.md §7).
     seed_description: str | None = None
+    #: Bounds of an `int` input (checked per row and, for a value fixed for the run, up front).
+    minimum: int = 1
+    maximum: int | None = None
 
     @property
     def needs_value(self) -> bool:

@@ -18,7 +18,6 @@ from typing import Any
 
 from mimecast_soar.actions.common import (
     END_TIME,
-    MAX_RECORD_CAP,
     OLDEST_FIRST,
     PAGE_SIZE,
     START_TIME,
@@ -76,7 +75,7 @@ def _logs_action(
     async def execute(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
         given = Inputs(inputs, values)
         start, end = given.window(context.window)
-        cap = given.number("page_size", maximum=MAX_RECORD_CAP)
+        cap = given.number("page_size")
         item: dict[str, Any] = {
             "oldestFirst": given.flag("oldest_first"),
             "from": format_mimecast_time(start),

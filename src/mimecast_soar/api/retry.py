@@ -28,6 +28,11 @@ All retries are bounded by `max_attempts` (429s by `max_rate_limited_attempts`) 
 `max_total_seconds` on the injected clock; when a bound is hit the last typed error is raised
 with the number of attempts appended.
 
+Retry notices are folded per cause (the phrase of `retry_reason`, such as "could not connect"):
+the first retry of a cause is reported in full, later ones only as a count, when it reaches 10,
+100, 1000... and at most every `NOTICE_INTERVAL_SECONDS` otherwise. A dead host met by many rows
+then gives a handful of lines instead of one per attempt.
+
 Why not `stamina`: the stack names it, and its backoff hook can return the server's delay, but
 it sleeps with `asyncio.sleep`/`trio.sleep` directly and measures its timeout with tenacity's
 `time.monotonic`; neither can be injected per client (its test mode is a process-wide switch).
@@ -62,6 +67,9 @@ T = TypeVar("T")
 
 #: How many malformed bodies a read call retries.
 _MAX_FORMAT_RETRIES = 1
+
+#: The longest a cause that keeps being retried goes without a count line.
+NOTICE_INTERVAL_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,7 @@ class RetryLoop:
         self._sleep = sleep
         self._notice = on_notice
         self._rng = rng or random.Random()
+        self._folder = _NoticeFolder(on_notice, clock)
 
     async def run(
         self,
@@ -212,14 +221,18 @@ class RetryLoop:
                 # time the gate already holds calls until then; without one it closes here.
                 if error.reset_ms is None:
                     self._gate.close_for(wait_seconds)
-                self._notice(
+                self._folder.retrying(
+                    reason,
+                    path,
                     f"rate limited on {path}, waiting {wait_seconds:.1f} s "
-                    f"(attempt {number + 1} of {policy.max_attempts} next)"
+                    f"(attempt {number + 1} of {policy.max_attempts} next)",
                 )
             else:
-                self._notice(
+                self._folder.retrying(
+                    reason,
+                    path,
                     f"{reason} on {path}, retrying in {wait_seconds:.1f} s "
-                    f"(attempt {number + 1} of {policy.max_attempts} next)"
+                    f"(attempt {number + 1} of {policy.max_attempts} next)",
                 )
                 await self._sleep(wait_seconds)
 
@@ -241,6 +254,37 @@ class RetryLoop:
             return error.reset_ms / 1000 + RATE_LIMIT_MARGIN_SECONDS
         jitter = self._rng.uniform(0, self.policy.wait_jitter_seconds)
         return self.policy.backoff_seconds(number, jitter)
+
+
+class _NoticeFolder:
+    """Retry notices folded into a few lines per cause (see the module docstring)."""
+
+    def __init__(self, emit: Callable[[str], None], clock: Callable[[], float]) -> None:
+        self._emit = emit
+        self._clock = clock
+        self._counts: dict[str, int] = {}
+        self._shown_at: dict[str, float] = {}
+
+    def retrying(self, cause: str, path: str, first_line: str) -> None:
+        """Count one retry of `cause`; say so when it is the first or a count is due."""
+        count = self._counts[cause] = self._counts.get(cause, 0) + 1
+        now = self._clock()
+        if count == 1:
+            self._emit(first_line)
+        elif _is_power_of_ten(count) or now - self._shown_at[cause] >= NOTICE_INTERVAL_SECONDS:
+            self._emit(
+                f"{cause}: retried {count} times so far in this run (latest on {path}); "
+                "single retries are no longer shown"
+            )
+        else:
+            return
+        self._shown_at[cause] = now
+
+
+def _is_power_of_ten(number: int) -> bool:
+    while number >= 10 and number % 10 == 0:
+        number //= 10
+    return number == 1
 
 
 def _may_have_run(error: MimecastError) -> bool:

@@ -21,6 +21,7 @@ from typing import IO
 import anyio
 
 from mimecast_soar.actions import get_action
+from mimecast_soar.actions.spec import error_row
 from mimecast_soar.devo.platform_env import (
     INPUT_FOLDER,
     OUTPUT_FILE,
@@ -37,6 +38,11 @@ from mimecast_soar.errors import ConfigurationError
 from mimecast_soar.runtime.resolve import check_settings
 from mimecast_soar.runtime.runner import RunSummary
 from mimecast_soar.runtime.session import run_to_sink
+from mimecast_soar.runtime.settings_check import (
+    SettingError,
+    check_columns_and_values,
+    peek_columns,
+)
 from mimecast_soar.runtime.tables import InputRow, read_table
 from mimecast_soar.runtime.writers import RUN_FLUSH_INTERVAL_SECONDS, open_writer
 from mimecast_soar.safetext import printable
@@ -89,6 +95,14 @@ def exec_action(action: str, env: Mapping[str, str], stderr: IO[str]) -> int:
     interval = throttle_seconds(env)
     rows = input_rows(env)
     target = output_path(env)
+    rows, columns = peek_columns(rows)
+    try:
+        check_columns_and_values(
+            spec, settings, columns, connection=connection, table_format="jsonl"
+        )
+    except SettingError as error:
+        # The platform reads errors from rows: one per input row, nothing sent, status 0.
+        return _refuse_rows(rows, target, error.message, stderr)
     redactor = connection.redactor()
     if connection.tls_warning:
         print(connection.tls_warning, file=stderr)
@@ -129,4 +143,19 @@ def exec_action(action: str, env: Mapping[str, str], stderr: IO[str]) -> int:
     if summary.fatal:
         print(printable(f"error: the run stopped: {summary.fatal}"), file=stderr)
         return EXIT_FATAL
+    return EXIT_OK
+
+
+def _refuse_rows(rows: Iterator[InputRow], target: Path, message: str, stderr: IO[str]) -> int:
+    """Answer every input row with the error of a setting wrong for all rows (nothing sent)."""
+    count = 0
+    with target.open("w", encoding="utf-8") as stream:
+        writer = open_writer("devo", stream)
+        try:
+            for row in rows:
+                writer.write(row.lhub_id, error_row(message))
+                count += 1
+        finally:
+            writer.close()
+    print(printable(f"error: {message} ({count} error rows written, nothing sent)"), file=stderr)
     return EXIT_OK

@@ -138,13 +138,21 @@ class RowResolver:
         rendered from a template that reads a secret reference value replaced by `CONCEALED`."""
         for input_id in self.concealed:
             value = values.get(input_id)
-            if not isinstance(value, str) or not value.strip():
-                continue
-            for form in _forms(value):
-                text = text.replace(show_value(form), CONCEALED)
-                if len(form) >= _BARE_FORM_CHARS:
-                    text = text.replace(form, CONCEALED)
+            if isinstance(value, str):
+                text = conceal_value(text, value)
         return text
+
+
+def conceal_value(text: str, value: str) -> str:
+    """`text` with every quote of `value` (and of the forms an action may quote it in) replaced
+    by `CONCEALED`."""
+    if not value.strip():
+        return text
+    for form in _forms(value):
+        text = text.replace(show_value(form), CONCEALED)
+        if len(form) >= _BARE_FORM_CHARS:
+            text = text.replace(form, CONCEALED)
+    return text
 
 
 def _forms(value: str) -> list[str]:

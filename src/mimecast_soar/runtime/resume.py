@@ -26,6 +26,10 @@ records a row as done once it was handed to the pipe (what the reader then kept 
 a reader that closes early (`| head`) stops the run, rows started and not handed over count as
 in flight, and `--resume --journal J` goes on after the last row handed over.
 
+A run stopped by a fatal error answers the rows it did not start with a row whose error begins
+with `NOT_PROCESSED`. They are not journaled as done, the journal is kept, and the output is read
+only up to the first of them: `--resume` runs them (once the cause is fixed).
+
 Input rows are skipped by position, not by id, so duplicate ``lhub_id`` values resume correctly;
 the caller checks that the input still has that many rows. Only line formats (jsonl, devo) can
 be resumed. Output and journal are created 0600 and never written through a symbolic link
@@ -57,6 +61,9 @@ from mimecast_soar.runtime.journal import (
 JOURNAL_SUFFIX = ".resume"
 _Row = TypeVar("_Row")
 
+
+#: How the error of a row a stopped run did not process begins (`runtime.runner`).
+NOT_PROCESSED = "not processed:"
 
 #: The error row of a state-changing row a killed run had started but not written.
 UNKNOWN_AFTER_KILL = (
@@ -102,11 +109,23 @@ def _complete_lines(path: Path, start: int) -> list[tuple[int, Any]]:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError:
                 break
-            if not isinstance(record, dict):
+            if not isinstance(record, dict) or _not_processed(record):
                 break
             offset += len(line)
             lines.append((offset, record.get("original_lhub_id")))
     return lines
+
+
+def _not_processed(record: dict[str, Any]) -> bool:
+    """True for the row of an input row a stopped run did not process (in jsonl or devo form)."""
+    error = record.get("error")
+    if error is None and "stdout" in record and isinstance(record.get("result"), str):  # devo
+        try:
+            inner = orjson.loads(record["result"])
+        except orjson.JSONDecodeError:
+            return False
+        error = inner.get("error") if isinstance(inner, dict) else None
+    return isinstance(error, str) and error.startswith(NOT_PROCESSED)
 
 
 def resume_point(
@@ -215,6 +234,7 @@ class Journal:
         self._to_file = to_file
         self._delivered = delivered
         self._handle: IO[bytes] | None = open_journal(path, header_line, fresh=fresh)
+        self._skipped = False
 
     def start(self, total: int | None) -> None:
         """Forward to the wrapped reporter."""
@@ -238,6 +258,11 @@ class Journal:
         self._handle.write(entry.encode())
         self._handle.flush()
 
+    def not_processed(self, rows: int = 1) -> None:
+        """Count `rows` answered "not processed" (a stopped run) without journaling them."""
+        self._inner.advance(rows, rows)
+        self._skipped = True
+
     def row_started(self) -> None:
         """Journal that one more input row starts (before any of its requests leaves)."""
         self._started += 1
@@ -250,11 +275,12 @@ class Journal:
         self._inner.close()
 
     def finish(self, *, complete: bool) -> None:
-        """Close the journal; delete it when the run went through every input row."""
+        """Close the journal; delete it when the run went through every input row (rows answered
+        "not processed" do not count: the journal stays for `--resume`)."""
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-        if complete:
+        if complete and not self._skipped:
             self._path.unlink(missing_ok=True)
 
 

@@ -8,7 +8,11 @@ flat memory) while the rows behind it wait with a bounded buffer.
 Every input row yields at least one output row correlated to it: a malformed input line, a bad
 value, an API failure each become an error row. A fatal error (bad credentials, expired binding,
 TLS failure) stops the run; the row that met it and every row not yet processed get an error row
-naming the cause, so the output still has one row or more per input row.
+naming the cause, so the output still has one row or more per input row. So does a service that
+cannot be reached at all: once `FAIL_FAST_ROWS` rows failed to connect with no call answered in
+the run, the run stops (see `runtime.failfast`; until the first answer only that many rows try).
+Rows not started because of a stop are "not processed": they are reported to the progress sink's
+`not_processed` (the resume journal does not count them as done, so `--resume` runs them).
 
 Stopping early (Ctrl-C): when the `stop` event is set, no further row starts; rows in flight go
 on. When the caller then cancels `run` (a grace period ran out), the rows already finished are
@@ -40,7 +44,9 @@ from mimecast_soar.actions.spec import (
     run_row,
 )
 from mimecast_soar.errors import MimecastSoarError
+from mimecast_soar.runtime.failfast import FAIL_FAST_ROWS, ReachWatch, RowReach, WatchedContext
 from mimecast_soar.runtime.resolve import RowResolver
+from mimecast_soar.runtime.resume import NOT_PROCESSED
 from mimecast_soar.runtime.tables import InputRow
 from mimecast_soar.runtime.templates import RenderInterrupted
 from mimecast_soar.safetext import printable
@@ -79,6 +85,9 @@ class ProgressSink(Protocol):
 
     def advance(self, rows: int = 1, errors: int = 0) -> None: ...
 
+    # A sink may also have `not_processed(rows)`: then rows answered "not processed" after a
+    # stop go there instead of `advance` (the resume journal does not count them as done).
+
 
 @dataclass
 class RunSummary:
@@ -95,6 +104,8 @@ class RunSummary:
     interrupted_rows: int = 0
     #: Input rows whose output rows were all written.
     completed_rows: int = 0
+    #: Input rows answered "not processed" because the run had stopped (a fatal error).
+    not_processed_rows: int = 0
 
 
 def redact_row(row: Row, redactor: Redactor, *, deep: bool) -> Row:
@@ -129,6 +140,12 @@ class _Slot:
     lhub_id: int | str | None
     receive: MemoryObjectReceiveStream[Row]
     started: bool = False
+    #: The row was decided "not processed" when it started (the run had stopped by then).
+    skipped: bool = False
+    #: `on_row_start` was called for the row: it may have been journaled as started.
+    announced: bool = False
+    #: One of the rows let through while the service had not answered yet (`ReachWatch`).
+    probe: bool = False
     finished: bool = False  # every output row of the input row was produced
     written: int = 0
     errors: int = 0
@@ -169,6 +186,7 @@ class TableRunner:
         stop: anyio.Event | None = None,
         stop_grace_seconds: float = 0.5,
         on_row_start: Callable[[], None] | None = None,
+        fail_fast_rows: int | None = FAIL_FAST_ROWS,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -185,7 +203,10 @@ class TableRunner:
         self.stop_grace_seconds = stop_grace_seconds
         self.on_row_start = on_row_start
         self.summary = RunSummary()
-        self._fatal: MimecastSoarError | None = None
+        self._fatal: MimecastSoarError | str | None = None
+        # None turns fail-fast off (a fake action that never calls would never be answered).
+        self.fail_fast_rows = fail_fast_rows
+        self._watch = ReachWatch(fail_fast_rows)
         self._deep_redact = spec.output is not OutputShape.RECORDS
         # Rows started and not yet completely written, in input order.
         self._pending: deque[_Slot] = deque()
@@ -205,6 +226,7 @@ class TableRunner:
         work_send, work_receive = anyio.create_memory_object_stream[_Work](self.concurrency)
         limiter = anyio.Semaphore(self.concurrency)
         watcher = anyio.CancelScope()
+        self._watch = ReachWatch(self.fail_fast_rows)
         try:
             async with anyio.create_task_group() as group:
                 if self.stop is not None:
@@ -225,11 +247,16 @@ class TableRunner:
                         try:
                             await _put(order_send, slot)
                             await _acquire(limiter)
+                            if self._fatal is None:
+                                slot.probe = await self._watch.admit()
                         except BaseException:  # cancelled before the row started
                             send.close()
                             raise
                         slot.started = True
-                        if self.on_row_start is not None:
+                        if self._fatal is not None:
+                            slot.skipped = True
+                        elif self.on_row_start is not None:
+                            slot.announced = True
                             self.on_row_start()  # before any request of the row can leave
                         work_send.send_nowait((input_row, slot, send))
         finally:
@@ -249,8 +276,9 @@ class TableRunner:
         limiter: anyio.Semaphore,
     ) -> None:
         async with send:
+            reach = RowReach()
             try:
-                async for row in self._rows_for(input_row):
+                async for row in self._rows_for(input_row, slot, reach):
                     # Without a checkpoint while the channel has room: a page of records goes
                     # into the buffer in one go instead of one event-loop turn per record.
                     try:
@@ -259,12 +287,25 @@ class TableRunner:
                         await send.send(row)
                 slot.finished = True
             finally:
+                if slot.probe:
+                    self._watch.row_done(True, reach.failure)
+                    self._give_up_when_unreachable()
                 limiter.release()
 
-    async def _rows_for(self, input_row: InputRow) -> AsyncIterator[Row]:
-        if self._fatal is not None:
+    def _give_up_when_unreachable(self) -> None:
+        """Stop the run once the watch says the service cannot be reached."""
+        if self._watch.gave_up and self._fatal is None:
+            self._fatal = self.summary.fatal = self.redactor(self._watch.verdict())
+
+    async def _rows_for(
+        self, input_row: InputRow, slot: _Slot, reach: RowReach
+    ) -> AsyncIterator[Row]:
+        # A row announced as started (journaled) before the stop goes on: a resumed run would
+        # otherwise count it as in flight with an unknown outcome.
+        if slot.skipped or (self._fatal is not None and not slot.announced):
+            slot.skipped = True
             yield error_row(
-                f"not processed: the run stopped after an earlier row failed: {self.summary.fatal}"
+                f"{NOT_PROCESSED} the run stopped after an earlier row failed: {self.summary.fatal}"
             )
             return
         if input_row.values is None:
@@ -286,8 +327,9 @@ class TableRunner:
             yield error_row(describe_error(error))
             return
         conceal = self.resolver.concealed
+        context = WatchedContext(self.context, self._watch, reach) if slot.probe else self.context
         try:
-            async for row in run_row(self.spec, self.context, values):
+            async for row in run_row(self.spec, context, values):
                 if conceal and isinstance(row.get("error"), str):
                     row["error"] = self.resolver.conceal(values, row["error"])
                 yield row
@@ -311,7 +353,14 @@ class TableRunner:
         self._pending.popleft()
         self.summary.completed_rows += 1
         self.summary.error_rows += slot.errors
-        if self.progress is not None:
+        if slot.skipped:
+            self.summary.not_processed_rows += 1
+        if self.progress is None:
+            return
+        skip = getattr(self.progress, "not_processed", None) if slot.skipped else None
+        if skip is not None:
+            skip(1)
+        else:
             self.progress.advance(1, slot.errors)
 
     async def _cancel_after_stop(
