@@ -166,7 +166,19 @@ class RequestFailedError(MimecastError):
 
 
 class TransportError(MimecastError):
-    """No usable HTTP exchange with the server."""
+    """No usable HTTP exchange with the server.
+
+    `host` names the server (or proxy) the client tried; `cause` says in a few words why the
+    connection failed (``connection refused``, ``the host name does not resolve (DNS)``...),
+    when that is known.
+    """
+
+    def __init__(
+        self, message: str, *, host: str | None = None, cause: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.host = host
+        self.cause = cause
 
 
 class ConnectError(TransportError):

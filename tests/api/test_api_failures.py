@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import ssl
 
 import aiohttp
@@ -221,3 +223,23 @@ def test_a_connect_failure_caused_by_tls_is_a_tls_error() -> None:
     assert error.fatal
     assert "TLS verification failed for host h.example" in str(error)
     assert "verify_ssl" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("exception", "cause"),
+    [
+        (ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed"), "connection refused"),
+        (
+            socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+            "the host name does not resolve (DNS)",
+        ),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), "no route to host"),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), "network unreachable"),
+    ],
+)
+def test_a_connect_failure_says_its_host_and_cause(exception: OSError, cause: str) -> None:
+    key = ConnectionKey("api.example.com", 443, True, True, None, None, None)
+    wrapped = aiohttp.ClientConnectorError(key, exception)
+    error = error_for_exception(wrapped, path="/api/x", host="api.example.com", redactor=Redactor())
+    assert isinstance(error, ConnectError)
+    assert (error.host, error.cause) == ("api.example.com", cause)

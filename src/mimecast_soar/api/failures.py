@@ -14,6 +14,8 @@ it (Mimecast's code and message, a Location, an exception's text) is made inert 
 
 from __future__ import annotations
 
+import errno
+import socket
 import ssl
 from functools import cache
 from typing import Any
@@ -216,6 +218,35 @@ def _table() -> tuple[tuple[tuple[type[BaseException], ...], str], ...]:
     )
 
 
+#: errno values of a failed connect, in words (Linux, BSD/macOS and Windows numbers).
+_CONNECT_ERRNOS: dict[int, str] = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ENETUNREACH: "network unreachable",
+    errno.EHOSTUNREACH: "no route to host",
+    errno.ETIMEDOUT: "connecting timed out",
+    errno.ECONNRESET: "connection reset while connecting",
+}
+
+
+def connect_cause(exc: BaseException) -> str:
+    """Why a connection could not be opened, in a few words, from the exception chain."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "the host name does not resolve (DNS)"
+        if isinstance(current, OSError) and current.errno in _CONNECT_ERRNOS:
+            return _CONNECT_ERRNOS[current.errno]
+        if isinstance(current, TimeoutError):
+            return "connecting timed out"
+        os_error = getattr(current, "os_error", None)  # aiohttp's ClientConnectorError
+        current = os_error if isinstance(os_error, OSError) else current.__cause__
+    if "proxy" in type(exc).__name__.lower():
+        return "the proxy refused the connection or could not be reached"
+    return "could not connect"
+
+
 def error_for_exception(
     exc: BaseException, *, path: str, host: str, redactor: Redactor
 ) -> MimecastError:
@@ -232,13 +263,15 @@ def error_for_exception(
             "certificates; verification can only be turned off in the connection "
             "(verify_ssl = false)."
         )
-        return TLSError(redactor(message), path=path)
+        return TLSError(
+            redactor(message), path=path, host=host, cause="TLS verification failed"
+        )
     if kind == "connect_timeout":
         message = f"Timed out connecting to {host} for {path}; nothing was sent: {reason}."
-        return ConnectError(redactor(message), path=path)
+        return ConnectError(redactor(message), path=path, host=host, cause="connecting timed out")
     if kind == "connect":
         message = f"Could not connect to {host} for {path}; nothing was sent: {reason}."
-        return ConnectError(redactor(message), path=path)
+        return ConnectError(redactor(message), path=path, host=host, cause=connect_cause(exc))
     if kind == "timeout":
         kind_name = type(exc).__name__
         said = "" if reason == kind_name else f": {reason}"  # timeouts often carry no text

@@ -56,11 +56,14 @@ def is_connection_failure(error: BaseException) -> bool:
 
 def describe_unreachable(error: MimecastError, rows: int) -> str:
     """The one line of a run stopped because the service could not be reached."""
-    match = _HOST.search(error.message)
-    host = match.group("host") if match else "the service"
-    if isinstance(error, TLSError):
+    host = getattr(error, "host", None)
+    cause = getattr(error, "cause", None)
+    if host is None:  # an error made without its host: read it from the text
+        match = _HOST.search(error.message)
+        host = match.group("host") if match else "the service"
+    if cause is None and isinstance(error, TLSError):
         cause = "TLS verification failed"
-    else:
+    elif cause is None:
         lowered = error.message.lower()
         cause = next(
             (name for pattern, name in _CAUSES if re.search(pattern, lowered)),
