@@ -10,8 +10,9 @@
 
 Bad arguments, unreadable connection files, paths that cannot be read or written, a port in use
 and a resume journal that cannot be trusted exit with status 2 and one clear line on stderr;
-row errors are data (status 0); a run stopped by a fatal error (bad credentials, expired binding,
-TLS failure) exits with status 1 after writing an error row for every input row. A reader that
+a run whose rows were all answered exits 0, or 3 when some output rows are error rows; a run
+stopped by a fatal error (bad credentials, expired binding, TLS failure) exits with status 1
+after writing an error row for every input row (`runtime.job` decides these). A reader that
 closes standard output (`| head`) ends the run quietly with status 141 (128 + SIGPIPE) once the
 journal holds what was handed over. No error prints a traceback: an unexpected one is one line
 asking for a report (MIMECAST_SOAR_DEBUG=1 shows the traceback). Every line for standard error
@@ -25,7 +26,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import IO, Any, cast
+from typing import IO, Any
 
 EXIT_OK = 0
 EXIT_FATAL = 1
@@ -34,6 +35,28 @@ EXIT_INTERRUPTED = 130
 #: The reader closed standard output (`| head`): 128 + SIGPIPE, as a shell reports a program
 #: the closed pipe killed (see `runtime.stdout_guard`).
 EXIT_CLOSED_OUTPUT = 141
+
+
+RUN_EPILOG = """\
+correlation:
+  Every output row starts with original_lhub_id, the id of its input row: the row's lhub_id
+  (the platform sets it on every row), else its position: 1-based, the line number in JSONL,
+  the record's number after the header in CSV; blank lines count, so a blank line never shifts
+  the ids after it. --id-column NAME takes the id from the column NAME instead. --carry
+  alert_id,user writes input.alert_id and input.user into each output row of that input row.
+
+exit status:
+  0    every input row was answered and no output row is an error row
+  3    the run finished, and some output rows are error rows (has_error true)
+  1    the run stopped on a fatal error (bad credentials, expired binding, TLS failure);
+       every row not processed got an error row saying so
+  2    a usage, connection file, path or resume journal problem, before any call
+  130  interrupted (Ctrl-C); with an output file (or --journal) continue with --resume
+  141  the reader closed standard output (| head): the run stops quietly; with
+       --journal FILE it can continue with --resume
+
+Output files and journals are created 0600; --output refuses a symbolic link.
+"""
 
 
 class UsageError(Exception):
@@ -92,13 +115,8 @@ def _parser() -> argparse.ArgumentParser:
         help="run an action over the rows of a table",
         description="Run ACTION once per input row; every input row gives at least one output "
         "row. `mimecast-soar actions ACTION` lists its inputs and shows an example.",
-        epilog=(
-            "Exit status: 0 done (row errors are data), 1 the run stopped on a fatal error, "
-            "2 a usage, file or journal problem, 130 interrupted (Ctrl-C), 141 the reader "
-            "closed standard output (| head): the run stops quietly; with --journal FILE it "
-            "can continue with --resume. Output files and journals are created 0600; "
-            "--output refuses a symbolic link."
-        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=RUN_EPILOG,
     )
     run.add_argument("action", help="action id or Devo name (see `mimecast-soar actions`)")
     run.add_argument("--connection", required=True, help=_CONNECTION_HELP)
@@ -142,6 +160,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="keep the resume journal in FILE (default: OUTPUT.resume); with --output -, "
         "this is what lets a run cut short by a closed pipe continue with --resume",
+    )
+    run.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help="the input column whose value goes into original_lhub_id (default: lhub_id when a "
+        "row has it, else the row's position: 1-based, blank lines counted); a row without a "
+        "value in NAME gets an error row correlated by its position",
+    )
+    run.add_argument(
+        "--carry",
+        action="append",
+        default=[],
+        metavar="COL[,COL...]",
+        help="copy these input columns into every output row of their input row, as input.COL "
+        "(never mixed up with the action's own columns); repeatable",
     )
     run.add_argument(
         "--csv-raw",
@@ -294,162 +327,66 @@ def _cmd_actions(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
     from pathlib import Path
 
-    import anyio
-
-    from mimecast_soar.actions.spec import OutputShape, error_row
-    from mimecast_soar.errors import ConfigurationError
     from mimecast_soar.runtime import (
-        NullProgress,
         batch_window,
         count_rows,
         load_connection,
         make_progress,
-        open_writer,
     )
-    from mimecast_soar.runtime.journal import header as journal_header
-    from mimecast_soar.runtime.journal import input_fingerprint
+    from mimecast_soar.runtime.correlation import Correlation, parse_carry, parse_id_column
+    from mimecast_soar.runtime.job import Job, run_job
     from mimecast_soar.runtime.resolve import check_settings
-    from mimecast_soar.runtime.resume import (
-        UNKNOWN_AFTER_KILL,
-        Journal,
-        journal_path,
-        open_output,
-        skip_done_rows,
-        take_in_flight,
-    )
     from mimecast_soar.runtime.settings_check import check_run_settings
-    from mimecast_soar.runtime.stdout_guard import GuardedOutput
     from mimecast_soar.runtime.tables import table_source
-    from mimecast_soar.runtime.writers import RUN_FLUSH_INTERVAL_SECONDS
 
     spec = _find_action(args.action)
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     settings = _parse_settings(args.set, spec)
     check_settings(spec, settings)
+    correlation = Correlation(parse_id_column(args.id_column), parse_carry(args.carry))
     connection = load_connection(args.connection, label=args.label, env=os.environ)
     _warn_tls(connection)
-    from datetime import UTC, datetime
-
     window = batch_window(args.batch_start, args.batch_end, env=os.environ, now=datetime.now(UTC))
-    if args.resume and args.output == "-" and not args.journal:
-        raise ConfigurationError("--resume needs --output FILE (or --journal FILE for stdout)")
+    from_stdin = args.input == "-"
     rows = _input_rows(args.input, args.input_format)
-    source = None if args.input == "-" else table_source(args.input, args.input_format)[0]
+    source, table_format = (
+        (None, args.input_format or "jsonl")
+        if from_stdin
+        else table_source(args.input, args.input_format)
+    )
     # Settings that are the same for every row: checked once, before any call (exit 2).
     rows = check_run_settings(
+        spec, settings, iter(rows), connection=connection, table_format=table_format
+    )
+    job = Job(
         spec,
+        connection,
         settings,
-        iter(rows),
-        connection=connection,
-        table_format=(
-            (args.input_format or "jsonl")
-            if source is None
-            else table_source(args.input, args.input_format)[1]
-        ),
-    )
-    to_file = args.output != "-"
-    journal_file = Path(args.journal) if args.journal else None
-    if to_file and journal_file is None:
-        journal_file = journal_path(Path(args.output))
-    header_line = journal_header(
-        action=spec.id, fmt=args.format, input_print=input_fingerprint(source), to_file=to_file
-    )
-    raw_stream, point = open_output(
-        args.output,
-        resume=args.resume,
+        window,
+        output=args.output,
         fmt=args.format,
-        one_row_per_input=spec.output is not OutputShape.RECORDS,
-        header_line=header_line,
-        journal=journal_file,
-    )
-    guard = GuardedOutput(raw_stream)
-    stream = cast(IO[str], guard)
-    rows = iter(rows)
-    skip_done_rows(rows, point.done_rows)
-    in_flight = take_in_flight(rows, point.in_flight_rows if spec.mutating else 0)
-    writer = open_writer(
-        args.format,
-        stream,
-        flush_interval_seconds=RUN_FLUSH_INTERVAL_SECONDS,
+        concurrency=args.concurrency,
+        correlation=correlation,
+        resume=args.resume,
+        journal=Path(args.journal) if args.journal else None,
         csv_raw=args.csv_raw,
+        input_source=source,
+        catch_interrupt=True,
     )
-    progress: Any = make_progress(sys.stderr)
-    # Counting reads the whole input before the first request: only for a live display.
-    shows_total = not isinstance(progress, NullProgress)
-    journal: Journal | None = None
-    if journal_file is not None and args.format != "csv":
-        journal = progress = Journal(
-            progress,
-            stream,
-            journal_file,
-            point,
-            header_line=header_line,
-            fresh=not args.resume,
-            to_file=to_file,
-            delivered=guard.delivered,
-        )
-    total = count_rows(args.input) if shows_total and args.input != "-" else None
-    progress.start(None if total is None else max(0, total - point.done_rows))
-    if in_flight:
-        # Started by the killed run, maybe sent: never send them again.
-        for row in in_flight:
-            writer.write(row.lhub_id, error_row(UNKNOWN_AFTER_KILL))
-            progress.advance(1, 1)
-        _say(
-            f"{len(in_flight)} row(s) were in flight when the previous run stopped: "
-            "their outcome is unknown and they were not sent again (see their error rows)"
-        )
-    interrupted = stopped = False
-    try:
-        summary, interrupted = anyio.run(
-            lambda: _run_until_interrupted(
-                spec,
-                rows,
-                writer,
-                output=guard,
-                connection=connection,
-                settings=settings,
-                window=window,
-                concurrency=args.concurrency,
-                progress=progress,
-                on_notice=_say,
-                on_row_start=journal.row_started if journal and spec.mutating else None,
-            )
-        )
-        stopped = summary.stopped or guard.broken
-    finally:
-        progress.close()
-        writer.close()
-        if raw_stream is not sys.stdout:
-            raw_stream.close()
-        else:
-            guard.flush()
-        if journal is not None:
-            journal.finish(complete=not stopped and not guard.broken and sys.exc_info()[0] is None)
-    if guard.broken:
-        # The reader closed standard output (`| head`): stop quietly, as `cat` would.
-        return EXIT_CLOSED_OUTPUT
-    done = point.done_rows + summary.completed_rows
-    if interrupted:
-        _say(
-            f"interrupted: {done} input rows done ({summary.output_rows} output rows written "
-            f"now, {summary.interrupted_rows} marked as unknown outcome); "
-            + ("continue with --resume" if journal is not None else "no output file to resume")
-        )
-        return EXIT_INTERRUPTED
-    _say(
-        f"{spec.name}: {summary.input_rows} input rows, {summary.output_rows} output rows, "
-        f"{summary.error_rows} error rows"
-        + (f", {point.done_rows} already done" if point.done_rows else "")
-        + (f", {point.in_flight_rows} in flight before" if point.in_flight_rows else "")
+    outcome = run_job(
+        job,
+        rows,
+        say=_say,
+        progress=make_progress(sys.stderr),
+        count_rows=None if from_stdin else lambda: count_rows(args.input),
     )
-    if summary.fatal:
-        _say(f"error: the run stopped: {summary.fatal}")
-        return EXIT_FATAL
-    return EXIT_OK
+    for line in outcome.report(spec.name):
+        _say(line)
+    return outcome.exit_status()
 
 
 def _input_rows(source: str, fmt: str | None) -> Any:
@@ -464,57 +401,6 @@ def _input_rows(source: str, fmt: str | None) -> Any:
         # csv needs the line ends as they are (a quoted cell may hold one); the BOM is skipped.
         stdin.reconfigure(newline="")
     return read_table_stream(stdin, fmt or "jsonl")
-
-
-async def _run_until_interrupted(spec: Any, rows: Any, sink: Any, **options: Any) -> Any:
-    """`run_to_sink`, stopped cleanly by SIGINT: (summary, interrupted).
-
-    SIGINT starts no further row; rows in flight get the runner's grace period (0.5 s) to
-    finish, then are cancelled, and the runner still writes what finished, marking state
-    changes in flight as of unknown outcome (`TableRunner`).
-
-    The event loop hears SIGINT only between tasks, and a template renders on the loop without
-    yielding. So a Python-level handler, which runs between bytecodes even then, also sets
-    `interrupt`, which the template's checks read; the loop still gets the signal (the wakeup fd
-    is written before any Python handler runs) and sets `stop`.
-    """
-    import signal
-    import threading
-
-    import anyio
-
-    from mimecast_soar.runtime.session import run_to_sink
-
-    stop = anyio.Event()
-    interrupt = threading.Event()
-
-    async def watch_sigint() -> None:
-        with anyio.open_signal_receiver(signal.SIGINT) as signals:
-            loop_handler = signal.getsignal(signal.SIGINT)
-
-            def on_sigint(signum: int, frame: Any) -> None:
-                interrupt.set()
-                if callable(loop_handler):
-                    loop_handler(signum, frame)
-
-            signal.signal(signal.SIGINT, on_sigint)
-            async for _ in signals:
-                stop.set()
-
-    output = options.pop("output", None)
-    if output is not None:
-        output.on_broken = stop.set  # a closed standard output stops the run like Ctrl-C
-    error: Exception | None = None
-    async with anyio.create_task_group() as group:
-        group.start_soon(watch_sigint)
-        try:
-            summary = await run_to_sink(spec, rows, sink, stop=stop, interrupt=interrupt, **options)
-        except Exception as exc:  # raised as itself, not inside an exception group
-            error = exc
-        group.cancel_scope.cancel()
-    if error is not None:
-        raise error
-    return summary, stop.is_set() and not (output is not None and output.broken)
 
 
 def _cmd_check(args: argparse.Namespace, out: IO[str]) -> int:

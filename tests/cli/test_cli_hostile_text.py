@@ -64,7 +64,7 @@ def assert_bounded_lines(stderr: str) -> None:
 
 @pytest.mark.parametrize(
     ("mode", "status"),
-    [("ansi-token", 1), ("ansi", 0), ("garbled", 0)],
+    [("ansi-token", 1), ("ansi", 3), ("garbled", 3)],  # 3: finished with error rows
     ids=["oauth-error", "fail-message", "non-json-body"],
 )
 def test_server_text_in_rows_and_stderr_is_escaped_and_capped(

@@ -109,7 +109,7 @@ def test_add_member_raw_rows_as_devo_result_lines(
             "1",
         ]
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     lines = result.jsonl()
     assert [line["original_lhub_id"] for line in lines] == [1, 2]
     assert all(set(line) == {"result", "stdout", "stderr", "original_lhub_id"} for line in lines)
@@ -166,7 +166,7 @@ def test_malformed_table_gives_one_error_row_per_bad_row(
             "4",
         ]
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     rows = result.jsonl()
     assert [row["original_lhub_id"] for row in rows] == [1, 2, 3, 4, 5, 6, 7]
     by_id = {row["original_lhub_id"]: row for row in rows}
@@ -207,7 +207,7 @@ def test_broken_template_and_sandbox_escape_are_error_rows(
             "query={{ ''.__class__.__mro__[1].__subclasses__() }}",
         ]
     )
-    assert escape.returncode == 0, escape.stderr
+    assert escape.returncode == 3, escape.stderr
     rows = escape.jsonl()
     assert [row["original_lhub_id"] for row in rows] == [1, 2]
     assert all(row["has_error"] for row in rows)

@@ -48,7 +48,7 @@ def test_a_busy_template_past_its_deadline_is_an_error_row_naming_the_input(
             BUSY_QUERY,
         ]
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # finished, with an error row
     *firsts, last = result.jsonl()
     assert firsts
     assert all(row["original_lhub_id"] == 1 and not row["has_error"] for row in firsts)
@@ -138,7 +138,7 @@ def test_a_value_rendered_from_a_secret_reference_value_never_reaches_an_error_r
             f"email_address={template}",
         ]
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # finished, with an error row
     (row,) = result.jsonl()
     assert row["has_error"]
     assert CONCEALED in row["error"]

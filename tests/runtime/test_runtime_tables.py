@@ -27,9 +27,22 @@ def test_jsonl_rows_keep_their_lhub_id_and_values(tmp_path: Path) -> None:
     ]
 
 
-def test_rows_without_lhub_id_are_numbered_from_one_skipping_blank_lines(tmp_path: Path) -> None:
+def test_rows_without_lhub_id_are_numbered_by_line_so_blank_lines_shift_nothing(
+    tmp_path: Path,
+) -> None:
     path = write(tmp_path / "in.ndjson", '{"a": 1}\n\n   \n{"a": 2}\n{"a": 3}')
-    assert [row.lhub_id for row in read_table(path)] == [1, 2, 3]
+    rows = list(read_table(path))
+    assert [row.lhub_id for row in rows] == [1, 4, 5]
+    assert [row.position for row in rows] == [1, 4, 5]
+    with_id = write(tmp_path / "ids.jsonl", '{"lhub_id": "x"}\n\n{"a": 2}\n')
+    assert [(row.lhub_id, row.position) for row in read_table(with_id)] == [("x", 1), (3, 3)]
+
+
+def test_csv_positions_count_records_after_the_header_blank_ones_too(tmp_path: Path) -> None:
+    text = '\na,b\n1,x\n\n2,"two\nlines"\n3,y\n'
+    rows = list(read_table(write(tmp_path / "in.csv", text)))
+    assert [(row.lhub_id, row.position) for row in rows] == [(1, 1), (3, 3), (4, 4)]
+    assert rows[1].values == {"a": "2", "b": "two\nlines"}
 
 
 def test_null_and_duplicate_lhub_ids_are_kept_as_given(tmp_path: Path) -> None:
@@ -90,7 +103,7 @@ def test_csv_short_row_is_padded_and_long_row_is_an_error(tmp_path: Path) -> Non
     assert rows[1].lhub_id == 2
     assert rows[1].values is None
     assert rows[1].error == "line 3 has 4 fields but the header has 3 columns"
-    assert rows[2] == InputRow(3, {"a": "5", "b": "6", "c": "7"})
+    assert rows[2] == InputRow(4, {"a": "5", "b": "6", "c": "7"})  # the blank record counts
 
 
 def test_csv_header_naming_a_column_twice_is_refused(tmp_path: Path) -> None:

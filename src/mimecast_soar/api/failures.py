@@ -263,9 +263,7 @@ def error_for_exception(
             "certificates; verification can only be turned off in the connection "
             "(verify_ssl = false)."
         )
-        return TLSError(
-            redactor(message), path=path, host=host, cause="TLS verification failed"
-        )
+        return TLSError(redactor(message), path=path, host=host, cause="TLS verification failed")
     if kind == "connect_timeout":
         message = f"Timed out connecting to {host} for {path}; nothing was sent: {reason}."
         return ConnectError(redactor(message), path=path, host=host, cause="connecting timed out")

@@ -1,8 +1,10 @@
 """`mimecast-soar devo exec ACTION`: an action run natively from the platform's variables and files.
 
 The SDK shim's contract (docs/devo-runtime-contract.md §2): the same environment variables, the
-same part-file input folder, the same result lines correlated by `original_lhub_id`. It runs on
-our runtime (`runtime.session.run_to_sink`, the `TableRunner`), which repairs the shim's defects:
+same part-file input folder, the same result lines correlated by `original_lhub_id`. This module
+is the platform adapter: the environment is read once (`PlatformEnv`), the calls go through the
+platform's throttle, and the run itself is the CLI's (`runtime.job.run_job`, the `TableRunner`),
+which repairs the shim's defects:
 
 - every input row keeps its correlation (a missing column is a correlated error row);
 - templates (`___x` texts) are rendered here, in the runtime's sandbox, once per row;
@@ -10,146 +12,106 @@ our runtime (`runtime.session.run_to_sink`, the `TableRunner`), which repairs th
 - rows run concurrently (`__lh_multithread_count`) with output in input order;
 - calls are spaced by `time_between_consecutive_requests_milliseconds`;
 - `__lh_ssl_verify` and `socks_proxy` are honoured; the batch window never falls back to 1970.
+
+The exit status is 0 whenever every input row got its rows (the platform reads errors from the
+rows), 1 only when some row got none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import IO
 
-import anyio
-
 from mimecast_soar.actions import get_action
 from mimecast_soar.actions.spec import error_row
-from mimecast_soar.devo.platform_env import (
-    INPUT_FOLDER,
-    OUTPUT_FILE,
-    action_settings,
-    concurrency_from_env,
-    connection_from_env,
-    given,
-    setting_variable,
-    throttle_seconds,
-    window_from_env,
-)
+from mimecast_soar.devo.platform_env import INPUT_FOLDER, PlatformEnv, setting_variable
 from mimecast_soar.devo.throttle import Throttle, ThrottledClient
 from mimecast_soar.errors import ConfigurationError
+from mimecast_soar.runtime.files import open_private_text
+from mimecast_soar.runtime.job import Job, run_job
 from mimecast_soar.runtime.resolve import check_settings
-from mimecast_soar.runtime.runner import RunSummary
-from mimecast_soar.runtime.session import run_to_sink
 from mimecast_soar.runtime.settings_check import (
     SettingError,
     check_columns_and_values,
     peek_columns,
 )
 from mimecast_soar.runtime.tables import InputRow, read_table
-from mimecast_soar.runtime.writers import RUN_FLUSH_INTERVAL_SECONDS, open_writer
+from mimecast_soar.runtime.writers import open_writer
 from mimecast_soar.safetext import printable
 
-EXIT_OK = 0
-EXIT_FATAL = 1
 
-
-def input_rows(env: Mapping[str, str]) -> Iterator[InputRow]:
-    """The rows of the part file in the input folder; none when the folder has no part file."""
-    folder = given(env, INPUT_FOLDER)
-    if folder is None:
-        raise ConfigurationError(
-            f"{INPUT_FOLDER} is not set: devo exec reads the platform's file IO input folder"
-        )
-    path = Path(folder.strip())
-    if not path.is_dir():
-        raise ConfigurationError(f"{INPUT_FOLDER} names {path}, which is not a folder")
-    if not any(p.name.startswith("part") and p.is_file() for p in path.iterdir()):
+def input_rows(folder: Path) -> Iterator[InputRow]:
+    """The rows of the part file in `folder`; none when the folder has no part file."""
+    if not folder.is_dir():
+        raise ConfigurationError(f"{INPUT_FOLDER} names {folder}, which is not a folder")
+    if not any(p.name.startswith("part") and p.is_file() for p in folder.iterdir()):
         return iter(())  # the shim too outputs nothing for a folder without a part file
-    return read_table(path)
-
-
-def output_path(env: Mapping[str, str]) -> Path:
-    """The result file the platform reads."""
-    target = given(env, OUTPUT_FILE)
-    if target is None:
-        raise ConfigurationError(f"{OUTPUT_FILE} is not set: devo exec writes file IO result lines")
-    return Path(target.strip())
+    return read_table(folder)
 
 
 def exec_action(action: str, env: Mapping[str, str], stderr: IO[str]) -> int:
     """Run `action` as the platform would, from `env`; returns the exit status.
 
     Raises `ConfigurationError` (one line, before any call) for a wrong variable or a missing
-    required input; a run stopped by a fatal error (bad credentials...) returns `EXIT_FATAL`
-    after writing an error row for every input row.
+    required input. Returns 0 whenever every input row got its output rows, errors included (the
+    platform reads them from the rows; a fatal stop, e.g. bad credentials, still writes an error
+    row for every row), and 1 only when some input row got none.
     """
     try:
         spec = get_action(action)
     except KeyError as error:
         raise ConfigurationError(str(error.args[0])) from None
-    settings = action_settings(spec, env)
+    platform = PlatformEnv.read(spec, env)
     check_settings(
-        spec, settings, how_to_give=lambda item: f"the variable {setting_variable(item)}"
+        spec, platform.settings, how_to_give=lambda item: f"the variable {setting_variable(item)}"
     )
-    connection = connection_from_env(env)
-    window = window_from_env(env)
-    concurrency = concurrency_from_env(env)
-    interval = throttle_seconds(env)
-    rows = input_rows(env)
-    target = output_path(env)
-    rows, columns = peek_columns(rows)
+    rows, columns = peek_columns(input_rows(platform.input_folder))
+    connection = platform.connection
     try:
         check_columns_and_values(
-            spec, settings, columns, connection=connection, table_format="jsonl"
+            spec, platform.settings, columns, connection=connection, table_format="jsonl"
         )
     except SettingError as error:
         # The platform reads errors from rows: one per input row, nothing sent, status 0.
-        return _refuse_rows(rows, target, error.message, stderr)
+        return _refuse_rows(rows, platform.output_file, error.message, stderr)
     redactor = connection.redactor()
-    if connection.tls_warning:
-        print(connection.tls_warning, file=stderr)
 
-    def notice(text: str) -> None:
+    def say(text: str) -> None:
         print(printable(redactor(text)), file=stderr)
 
-    async def go() -> RunSummary:
-        async with ThrottledClient(
-            connection.client_settings(),
-            throttle=Throttle(interval),
-            redactor=redactor,
-            on_notice=notice,
-        ) as client:
-            return await run_to_sink(
-                spec,
-                rows,
-                writer,
-                connection=connection,
-                settings=settings,
-                window=window,
-                concurrency=concurrency,
-                client=client,
-                on_notice=notice,
-            )
+    if connection.tls_warning:
+        say(connection.tls_warning)
 
-    with target.open("w", encoding="utf-8") as stream:
-        writer = open_writer("devo", stream, flush_interval_seconds=RUN_FLUSH_INTERVAL_SECONDS)
-        try:
-            summary = anyio.run(go)
-        finally:
-            writer.close()
-    print(
-        f"{spec.name}: {summary.input_rows} input rows, {summary.output_rows} output rows, "
-        f"{summary.error_rows} error rows",
-        file=stderr,
+    def client() -> AbstractAsyncContextManager[ThrottledClient]:
+        return ThrottledClient(
+            connection.client_settings(),
+            throttle=Throttle(platform.throttle_seconds),
+            redactor=redactor,
+            on_notice=say,
+        )
+
+    job = Job(
+        spec,
+        connection,
+        platform.settings,
+        platform.window,
+        output=str(platform.output_file),
+        fmt="devo",
+        concurrency=platform.concurrency,
+        keep_journal=False,
     )
-    if summary.fatal:
-        print(printable(f"error: the run stopped: {summary.fatal}"), file=stderr)
-        return EXIT_FATAL
-    return EXIT_OK
+    outcome = run_job(job, rows, say=say, client=client)
+    for line in outcome.report(spec.name):
+        say(line)
+    return outcome.platform_exit_status()
 
 
 def _refuse_rows(rows: Iterator[InputRow], target: Path, message: str, stderr: IO[str]) -> int:
     """Answer every input row with the error of a setting wrong for all rows (nothing sent)."""
     count = 0
-    with target.open("w", encoding="utf-8") as stream:
+    with open_private_text(target, "the output file") as stream:
         writer = open_writer("devo", stream)
         try:
             for row in rows:
@@ -158,4 +120,4 @@ def _refuse_rows(rows: Iterator[InputRow], target: Path, message: str, stderr: I
         finally:
             writer.close()
     print(printable(f"error: {message} ({count} error rows written, nothing sent)"), file=stderr)
-    return EXIT_OK
+    return 0

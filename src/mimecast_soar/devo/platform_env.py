@@ -4,13 +4,16 @@ Devo SOAR (docs/devo-runtime-contract.md §2) hands an action everything through
 variables: connection fields and action parameters by their id, each row argument `x` as `___x`
 (the column name of a Column input, the template text of a Jinja input), and its own variables
 prefixed `__`. Both platform entries read them here: the generated bundle (under the SDK's shim)
-and `mimecast-soar devo exec` (our native runner). Empty counts as unset everywhere.
+and `mimecast-soar devo exec` (our native runner), which reads them once, into a `PlatformEnv`.
+Empty counts as unset everywhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from mimecast_soar.actions import ActionSpec, BatchWindow, InputKind, InputSpec
@@ -120,3 +123,44 @@ def _whole_number(env: Mapping[str, str], name: str, *, default: int, minimum: i
     if number < minimum:
         raise ConfigurationError(f"{name} must be at least {minimum}, got {number}")
     return number
+
+
+@dataclass(frozen=True)
+class PlatformEnv:
+    """Everything a native run takes from the platform's environment, read and checked once.
+
+    `input_folder` is the part-file folder (`INPUT_FOLDER`), `output_file` the result file
+    (`OUTPUT_FILE`); `settings` are the action's inputs by id (`action_settings`).
+    """
+
+    connection: Connection
+    settings: Mapping[str, str | None]
+    window: BatchWindow
+    concurrency: int
+    throttle_seconds: float
+    input_folder: Path
+    output_file: Path
+
+    @classmethod
+    def read(
+        cls, spec: ActionSpec, env: Mapping[str, str], now: datetime | None = None
+    ) -> PlatformEnv:
+        """Parse `env` for `spec`; raises `ConfigurationError` naming the variable at fault."""
+        return cls(
+            connection=connection_from_env(env),
+            settings=action_settings(spec, env),
+            window=window_from_env(env, now),
+            concurrency=concurrency_from_env(env),
+            throttle_seconds=throttle_seconds(env),
+            input_folder=_required_path(
+                env, INPUT_FOLDER, "devo exec reads the platform's file IO input folder"
+            ),
+            output_file=_required_path(env, OUTPUT_FILE, "devo exec writes file IO result lines"),
+        )
+
+
+def _required_path(env: Mapping[str, str], name: str, why: str) -> Path:
+    value = given(env, name)
+    if value is None:
+        raise ConfigurationError(f"{name} is not set: {why}")
+    return Path(value.strip())

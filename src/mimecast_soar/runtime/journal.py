@@ -71,14 +71,24 @@ def input_fingerprint(source: Path | None) -> dict[str, Any] | None:
     return {"size": size, "sha256": hashlib.sha256(head).hexdigest()}
 
 
-def header(*, action: str, fmt: str, input_print: dict[str, Any] | None, to_file: bool) -> bytes:
-    """The header line of a journal for this run."""
+def header(
+    *,
+    action: str,
+    fmt: str,
+    input_print: dict[str, Any] | None,
+    to_file: bool,
+    correlation: dict[str, Any] | None = None,
+) -> bytes:
+    """The header line of a journal for this run (`correlation`: `--id-column`/`--carry`, when
+    given, so a resumed run cannot change the ids or columns half-way through the output)."""
     fields = {
         "action": action,
         "format": fmt,
         "input": input_print,
         "output": "file" if to_file else "stdout",
     }
+    if correlation is not None:
+        fields["correlation"] = correlation
     return MAGIC + f" {VERSION} ".encode() + json.dumps(fields, sort_keys=True).encode() + b"\n"
 
 
@@ -189,8 +199,9 @@ def _header_difference(found: bytes, expected: bytes) -> str:
         ("format", "another output format"),
         ("input", "another input (its size or first MiB differ)"),
         ("output", "another kind of output (a file, or standard output)"),
+        ("correlation", "other --id-column or --carry options"),
     ):
-        if got.get(key) != want[key]:
+        if got.get(key) != want.get(key):
             return f"it was written for {meaning}"
     return "its header is not one this version writes"
 

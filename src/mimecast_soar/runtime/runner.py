@@ -149,6 +149,7 @@ class _Slot:
     finished: bool = False  # every output row of the input row was produced
     written: int = 0
     errors: int = 0
+    carried: dict[str, Any] | None = None  # input columns copied into each output row
 
 
 _Work = tuple[InputRow, _Slot, MemoryObjectSendStream[Row]]
@@ -242,7 +243,7 @@ class TableRunner:
                             break
                         self.summary.input_rows += 1
                         send, receive = anyio.create_memory_object_stream[Row](ROW_BUFFER)
-                        slot = _Slot(input_row.lhub_id, receive)
+                        slot = _Slot(input_row.lhub_id, receive, carried=input_row.carried)
                         self._pending.append(slot)
                         try:
                             await _put(order_send, slot)
@@ -341,6 +342,8 @@ class TableRunner:
             yield error_row(message)
 
     def _write(self, slot: _Slot, row: Row) -> None:
+        if slot.carried:
+            row = {**slot.carried, **row}  # `runtime.correlation`: `input.` names, output wins
         row = redact_row(row, self.redactor, deep=self._deep_redact)
         self.sink.write(slot.lhub_id, row)
         slot.written += 1

@@ -7,7 +7,10 @@ in the input, so the runner can emit an error row correlated to it.
 
 Row ids (`lhub_id`): taken from the row's `lhub_id` key when it has one, as given (a null or a
 repeated id is kept: correlation uses the value the caller gave). A row without one gets its
-ordinal, counting from 1 over the rows of the table (blank lines are not rows).
+position. Positions count from 1 and blank lines count, so a blank line never shifts the ids
+after it: in JSONL the position is the line number; in CSV it is the record's number after the
+header (a record whose quoted cell spans lines is one record). `runtime.correlation` picks
+another id column (`run --id-column`) from the same position.
 
 CSV decisions: values are text, as CSV has no types, except that an `lhub_id` cell holding a plain
 decimal integer becomes an int and an empty one counts as absent. A record with fewer fields than
@@ -21,7 +24,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,6 +51,10 @@ class InputRow:
     lhub_id: LhubId
     values: dict[str, Any] | None
     error: str | None = None
+    #: Where the row is in the table, from 1, blank lines counted (see the module docstring).
+    position: int = field(default=0, compare=False)
+    #: Input columns copied into each of its output rows (`run --carry`), by output name.
+    carried: dict[str, Any] | None = field(default=None, compare=False)
 
 
 def table_source(path: str | Path, fmt: str | None = None) -> tuple[Path, str]:
@@ -113,29 +120,33 @@ def _read_csv_file(source: Path) -> Iterator[InputRow]:
 
 
 def _jsonl_rows(lines: Iterable[bytes | str]) -> Iterator[InputRow]:
-    ordinal = 0
-    for line_number, raw in enumerate(lines, start=1):
+    for ordinal, raw in enumerate(lines, start=1):
         line = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-        if line_number == 1 and line.startswith(b"\xef\xbb\xbf"):
+        if ordinal == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
         line = line.strip()
         if not line:
-            continue
-        ordinal += 1
+            continue  # not a row, but it keeps its number: the ids after it do not shift
         try:
             value = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             yield InputRow(
-                _recover_id(line, ordinal), None, f"line {line_number} is not valid JSON: {exc}"
+                _recover_id(line, ordinal),
+                None,
+                f"line {ordinal} is not valid JSON: {exc}",
+                position=ordinal,
             )
             continue
         if not isinstance(value, dict):
             kind = type(value).__name__ if value is not None else "null"
             yield InputRow(
-                ordinal, None, f"line {line_number} is not a JSON object: it holds a {kind}"
+                ordinal,
+                None,
+                f"line {ordinal} is not a JSON object: it holds a {kind}",
+                position=ordinal,
             )
             continue
-        yield InputRow(_json_id(value, ordinal), value)
+        yield InputRow(_json_id(value, ordinal), value, position=ordinal)
 
 
 def _json_id(row: dict[str, Any], ordinal: int) -> LhubId:
@@ -178,15 +189,17 @@ def _csv_rows(stream: Iterable[str]) -> Iterator[InputRow]:
             if header is None:
                 raise ConfigurationError(f"the CSV header could not be read: {exc}") from None
             ordinal += 1
-            yield InputRow(ordinal, None, f"line {reader.line_num} is not valid CSV: {exc}")
+            error = f"line {reader.line_num} is not valid CSV: {exc}"
+            yield InputRow(ordinal, None, error, position=ordinal)
             continue
-        if not record or (len(record) == 1 and not record[0].strip()):
-            continue
+        blank = not record or (len(record) == 1 and not record[0].strip())
         if header is None:
-            header = _check_header(record)
+            if not blank:
+                header = _check_header(record)
             continue
-        ordinal += 1
-        yield _csv_row(header, record, ordinal, reader.line_num)
+        ordinal += 1  # a blank record keeps its number too: the ids after it do not shift
+        if not blank:
+            yield _csv_row(header, record, ordinal, reader.line_num)
 
 
 def _strip_bom(stream: Iterable[str]) -> Iterator[str]:
@@ -212,11 +225,11 @@ def _csv_row(header: list[str], record: list[str], ordinal: int, line_number: in
         error = (
             f"line {line_number} has {len(record)} fields but the header has {len(header)} columns"
         )
-        return InputRow(ordinal, None, error)
+        return InputRow(ordinal, None, error, position=ordinal)
     values: dict[str, Any] = dict(zip(header, record, strict=False))
     for name in header[len(record) :]:
         values[name] = ""
-    return InputRow(_csv_id(values.get("lhub_id"), ordinal), values)
+    return InputRow(_csv_id(values.get("lhub_id"), ordinal), values, position=ordinal)
 
 
 def _csv_id(cell: str | None, ordinal: int) -> LhubId:
