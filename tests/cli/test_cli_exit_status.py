@@ -43,7 +43,7 @@ def test_a_finished_run_with_error_rows_exits_3(
     assert [row["has_error"] for row in result.jsonl()] == [False, True]
     assert "2 input rows, 2 output rows, 1 error rows" in result.stderr
     # Every row failing is a finished run too, not a success.
-    failing = write_jsonl(tmp_path / "bad.jsonl", [{"other": 1}, {"other": 2}])
+    failing = write_jsonl(tmp_path / "bad.jsonl", [{"other": 1}, {"mid": ""}])
     again = run_cli([*args[:-1], str(failing), "--set", "message_id_column=mid"])
     assert again.returncode == 3, again.stderr
     assert len(sim.bodies(RELEASE)) == 1

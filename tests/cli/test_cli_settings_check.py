@@ -101,7 +101,7 @@ def test_a_column_in_the_header_but_empty_in_one_row_is_that_rows_error(
             "message_id_column=mid",
         ]
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # finished, with an error row
     rows = result.jsonl()
     assert [row["has_error"] for row in rows] == [False, True, False]
     assert "empty in this row" in rows[1]["error"]
@@ -126,7 +126,7 @@ def test_a_template_that_reads_the_row_is_checked_per_row(
             "page_size={{ n }}",
         ]
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # finished, with an error row
     rows = result.jsonl()
     assert [row["original_lhub_id"] for row in rows if not row["has_error"]] == [1, 1]
     assert rows[-1]["original_lhub_id"] == 2

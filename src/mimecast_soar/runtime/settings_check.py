@@ -9,7 +9,7 @@ naming the input id and what is allowed:
 - a Jinja input whose text has no markers, or whose template reads only reference values (no
   column of the table): it renders the same for every row;
 - a Column input's column, which must be a column of the table: the CSV header, or for JSONL the
-  first row (JSONL rows may differ; a column missing from a later row stays that row's error).
+  first 100 rows (JSONL rows may differ; a column missing from one row stays that row's error).
 
 A value rendered from a secret reference value is never quoted: the error says `CONCEALED`.
 """
@@ -29,7 +29,8 @@ from mimecast_soar.runtime.resolve import conceal_value
 from mimecast_soar.runtime.tables import InputRow
 from mimecast_soar.runtime.templates import TemplateRenderer
 
-#: Rows read past malformed ones to find the first row whose columns can be checked.
+#: Rows read ahead whose columns (together) stand for the table's: JSONL rows often leave out a
+#: key whose value is null, so a column is refused only when none of these rows has it.
 _PEEK_ROWS = 100
 
 
@@ -42,21 +43,25 @@ class SettingError(ConfigurationError):
 
 
 def peek_columns(rows: Iterator[InputRow]) -> tuple[Iterator[InputRow], list[str] | None]:
-    """The rows (unchanged) and the columns of the first readable one (None: none found).
+    """The rows (unchanged) and the columns of the first `_PEEK_ROWS` rows, in the order first
+    seen (None: no readable row among them).
 
     An error while reading is not raised here: it is met again, where it was before, when the
     rows are read for the run.
     """
     seen: list[InputRow] = []
     try:
-        for row in itertools.islice(rows, _PEEK_ROWS):
-            seen.append(row)
-            if row.values is not None:
-                break
+        seen.extend(itertools.islice(rows, _PEEK_ROWS))
     except Exception as error:
-        return itertools.chain(seen, _raising(error)), None
-    columns = next((list(row.values) for row in seen if row.values is not None), None)
-    return itertools.chain(seen, rows), columns
+        return itertools.chain(seen, _raising(error)), _columns_of(seen)
+    return itertools.chain(seen, rows), _columns_of(seen)
+
+
+def _columns_of(rows: Sequence[InputRow]) -> list[str] | None:
+    readable = [row.values for row in rows if row.values is not None]
+    if not readable:
+        return None
+    return list(dict.fromkeys(name for values in readable for name in values))
 
 
 def _raising(error: Exception) -> Iterator[InputRow]:
@@ -172,7 +177,7 @@ def _check_column(item: InputSpec, column: str, columns: Sequence[str], table_fo
     where = (
         "the CSV header"
         if table_format == "csv"
-        else "the first row of the input (JSONL rows are checked against the first one)"
+        else f"any of the first {_PEEK_ROWS} rows of the input"
     )
     raise SettingError(
         f"input {item.id} ({item.label}) names the column {show_value(column)}, which is not in "
