@@ -144,6 +144,12 @@ def _parser() -> argparse.ArgumentParser:
         "this is what lets a run cut short by a closed pipe continue with --resume",
     )
     run.add_argument(
+        "--files-dir",
+        metavar="DIR",
+        help="where actions that download files (attachments, emails) write them, created 0600 "
+        "(default: OUTPUT.files beside --output, ./mimecast-files for standard output)",
+    )
+    run.add_argument(
         "--csv-raw",
         action="store_true",
         help="write CSV cells as they are; by default a text cell starting with = + - @, tab "
@@ -404,6 +410,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 progress=progress,
                 on_notice=_say,
                 on_row_start=journal.row_started if journal and spec.mutating else None,
+                files_dir=_files_dir(args.files_dir, args.output),
             )
         )
         stopped = summary.stopped or guard.broken
@@ -451,6 +458,15 @@ def _input_rows(source: str, fmt: str | None) -> Any:
         # csv needs the line ends as they are (a quoted cell may hold one); the BOM is skipped.
         stdin.reconfigure(newline="")
     return read_table_stream(stdin, fmt or "jsonl")
+
+
+def _files_dir(given: str | None, output: str) -> Any:
+    """`--files-dir`, else `OUTPUT.files` beside the output file, else ./mimecast-files."""
+    from pathlib import Path
+
+    if given:
+        return Path(given)
+    return Path("mimecast-files") if output == "-" else Path(f"{output}.files")
 
 
 async def _run_until_interrupted(spec: Any, rows: Any, sink: Any, **options: Any) -> Any:

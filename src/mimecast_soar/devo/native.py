@@ -27,6 +27,7 @@ from mimecast_soar.devo.platform_env import (
     action_settings,
     concurrency_from_env,
     connection_from_env,
+    files_dir_from_env,
     given,
     setting_variable,
     throttle_seconds,
@@ -113,6 +114,7 @@ def exec_action(action: str, env: Mapping[str, str], stderr: IO[str]) -> int:
                 concurrency=concurrency,
                 client=client,
                 on_notice=notice,
+                files_dir=files_dir_from_env(env),
             )
 
     with target.open("w", encoding="utf-8") as stream:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from mimecast_soar.actions import ActionSpec, BatchWindow, InputKind, InputSpec
@@ -25,6 +26,9 @@ THROTTLE_MS = "time_between_consecutive_requests_milliseconds"
 SOCKS_PROXY = "socks_proxy"
 INPUT_FOLDER = "__lh_integration_input_data_json_folder_path"
 OUTPUT_FILE = "__lh_integration_output_data_json_file_path"
+FILES_PATH = "INTEGRATIONS_FILES_PATH"
+#: Where downloaded files go when the platform names no folder at all.
+DEFAULT_FILES_DIR = "mimecast-files"
 #: Row arguments arrive as `___<id>` (three underscores).
 ROW_ARGUMENT_PREFIX = "___"
 
@@ -96,6 +100,18 @@ def param_values(spec: ActionSpec, env: Mapping[str, str]) -> dict[str, str]:
         if value is not None:
             values[item.id] = value.strip()
     return values
+
+
+def files_dir_from_env(env: Mapping[str, str]) -> Path:
+    """Where downloads go: the platform's `INTEGRATIONS_FILES_PATH`, else a folder beside the
+    result file (`<output>.files`), else `mimecast-files` in the working folder."""
+    folder = given(env, FILES_PATH)
+    if folder is not None:
+        return Path(folder.strip())
+    output = given(env, OUTPUT_FILE)
+    if output is not None:
+        return Path(output.strip() + ".files")
+    return Path(DEFAULT_FILES_DIR)
 
 
 def concurrency_from_env(env: Mapping[str, str], default: int = 8) -> int:
