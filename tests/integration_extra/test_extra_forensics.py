@@ -34,6 +34,15 @@ def _archived(sim: SimAdmin, *, large: bool) -> Any:
     )
 
 
+def _read(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def _names(folder: Path) -> list[str]:
+    """The names in a folder (temporary files included: none may be left)."""
+    return sorted(p.name for p in folder.iterdir())
+
+
 async def _run(action: str, rows: list[dict[str, Any]], **kwargs: Any) -> list[Any]:
     return await run_action(action, rows, concurrency=2, **kwargs)
 
@@ -54,7 +63,15 @@ async def test_detail_then_download_gives_the_file_whose_hash_the_detail_reports
     sim: SimAdmin, connection: Connection, window: BatchWindow, tmp_path: Path
 ) -> None:
     message = _archived(sim, large=False)
-    detail = await _detail(sim, connection, window, message)
+    [(_, row)] = await _run(
+        "get_archived_message_detail",
+        [{}],
+        connection=connection,
+        window=window,
+        settings={"message_id": message.id},
+    )
+    detail = row["result"]
+    assert detail["subject"] == message.subject
     headers = {h["name"]: h["values"] for h in detail["headers"]}
     assert headers["Message-ID"] == [message.internet_id]
     attachment = detail["attachments"][0]
@@ -74,11 +91,11 @@ async def test_detail_then_download_gives_the_file_whose_hash_the_detail_reports
     stem, ext = attachment["filename"].rsplit(".", 1)
     assert [p.name for p in paths] == sorted([attachment["filename"], f"{stem}-1.{ext}"])
     for result in results:
-        on_disk = Path(result["path"]).read_bytes()
+        on_disk = _read(result["path"])
         assert result["sha256"] == attachment["sha256"] == hashlib.sha256(on_disk).hexdigest()
         assert result["size"] == attachment["size"] == len(on_disk)
         assert stat.S_IMODE(os.stat(result["path"]).st_mode) == 0o600
-    assert sorted((tmp_path / "files").iterdir()) == paths  # no temporary file left
+    assert _names(tmp_path / "files") == [p.name for p in paths]  # no temporary file left
 
 
 async def test_download_email_received_and_delivered(
@@ -94,12 +111,13 @@ async def test_download_email_received_and_delivered(
         files_dir=tmp_path,
     )
     names = sorted(row["result"]["file_name"] for _, row in output)
-    assert names[0].endswith("-received-1.eml") and names[1].endswith("-received.eml")
+    assert names[0].endswith("-received-1.eml")
+    assert names[1].endswith("-received.eml")
     sent = [body["data"][0] for body in sim.bodies(PART)]
     assert {item["context"] for item in sent} == {"RECEIVED"}  # the default
     assert {item["type"] for item in sent} == {"RFC822"}
     for _, row in output:
-        data = Path(row["result"]["path"]).read_bytes()
+        data = _read(row["result"]["path"])
         assert message.internet_id.encode() in data
         assert hashlib.sha256(data).hexdigest() == row["result"]["sha256"]
         assert row["result"]["content_type"] == "message/rfc822"
@@ -116,7 +134,7 @@ async def test_download_email_received_and_delivered(
         files_dir=tmp_path,
     )
     assert delivered["result"]["file_name"].endswith("-delivered.eml")
-    assert b"protect-us.mimecast.com" in Path(delivered["result"]["path"]).read_bytes()
+    assert b"protect-us.mimecast.com" in _read(delivered["result"]["path"])
 
 
 async def test_forensics_failures_and_bad_input_are_error_rows(
@@ -157,7 +175,7 @@ async def test_forensics_failures_and_bad_input_are_error_rows(
     assert_error_row(output[1], "err_message_not_found")
     assert_error_row(output[2], "not a valid email address")
     assert len(sim.bodies(PART)) == 1
-    assert list(tmp_path.iterdir()) == []  # a JSON failure is never saved as a file
+    assert _names(tmp_path) == []  # a JSON failure is never saved as a file
     [(_, nowhere)] = await _run(
         "download_attachment",
         [{}],
@@ -184,7 +202,7 @@ async def test_a_file_over_max_file_bytes_is_refused_and_nothing_is_left(
         files_dir=tmp_path,
     )
     assert_error_row(refused, "larger than max_file_bytes")
-    assert list(tmp_path.iterdir()) == []
+    assert _names(tmp_path) == []
     assert len(sim.bodies(FILE)) == 1  # refused, not retried
 
 
@@ -206,7 +224,7 @@ async def test_a_dropped_download_is_retried_and_leaves_no_partial_file(
     assert row["has_error"] is False, row
     assert row["result"]["sha256"] == attachment["sha256"]
     assert len(sim.bodies(FILE)) == 2  # a read: asked for again after the drop
-    assert [p.name for p in tmp_path.iterdir()] == [row["result"]["file_name"]]
+    assert _names(tmp_path) == [row["result"]["file_name"]]
     sim.faults([{"kind": "drop_after", "path": FILE, "count": 10}])
     [(_, failed)] = await _run(
         "download_attachment",
@@ -217,4 +235,4 @@ async def test_a_dropped_download_is_retried_and_leaves_no_partial_file(
         files_dir=tmp_path,
     )
     assert_error_row(failed, "Gave up after")
-    assert [p.name for p in tmp_path.iterdir()] == [row["result"]["file_name"]]
+    assert _names(tmp_path) == [row["result"]["file_name"]]

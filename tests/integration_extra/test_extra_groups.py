@@ -31,7 +31,8 @@ async def test_create_group_then_find_it_and_add_a_member(
         {"data": [{"description": "Phish responders"}]},
         {"data": [{"description": "Inner circle", "parentId": parent}]},
     ]
-    assert top["has_error"] is False and inner["has_error"] is False
+    assert top["has_error"] is False
+    assert inner["has_error"] is False
     assert top["result"]["description"] == "Phish responders"
     assert inner["result"]["parentId"] == parent
     found = await run(
