@@ -177,6 +177,12 @@ def _parser() -> argparse.ArgumentParser:
         "(never mixed up with the action's own columns); repeatable",
     )
     run.add_argument(
+        "--files-dir",
+        metavar="DIR",
+        help="where actions that download files (attachments, emails) write them, created 0600 "
+        "(default: OUTPUT.files beside --output, ./mimecast-files for standard output)",
+    )
+    run.add_argument(
         "--csv-raw",
         action="store_true",
         help="write CSV cells as they are; by default a text cell starting with = + - @, tab "
@@ -375,6 +381,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         journal=Path(args.journal) if args.journal else None,
         csv_raw=args.csv_raw,
         input_source=source,
+        files_dir=_files_dir(args.files_dir, args.output),
         catch_interrupt=True,
     )
     outcome = run_job(
@@ -401,6 +408,15 @@ def _input_rows(source: str, fmt: str | None) -> Any:
         # csv needs the line ends as they are (a quoted cell may hold one); the BOM is skipped.
         stdin.reconfigure(newline="")
     return read_table_stream(stdin, fmt or "jsonl")
+
+
+def _files_dir(given: str | None, output: str) -> Any:
+    """`--files-dir`, else `OUTPUT.files` beside the output file, else ./mimecast-files."""
+    from pathlib import Path
+
+    if given:
+        return Path(given)
+    return Path("mimecast-files") if output == "-" else Path(f"{output}.files")
 
 
 def _cmd_check(args: argparse.Namespace, out: IO[str]) -> int:

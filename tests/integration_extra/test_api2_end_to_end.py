@@ -48,6 +48,7 @@ async def run_scenario(
         settings=scenario.settings,
         window=window,
         concurrency=1,
+        files_dir=scenario.files_dir,
     )
 
 

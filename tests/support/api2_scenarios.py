@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -26,6 +27,7 @@ from mimecast_soar.actions import REGISTRY, InputKind
 from mimecast_soar.runtime.connection import Connection
 from mimecast_soar.runtime.session import run_action
 from mimecast_soar.sim import SimServer, SimState, protect_url
+from support.api2_forensics import MADE_BYPASS, RESPOND_BAD, respond_scenarios
 
 TOKEN_PATH = "/oauth/token"
 #: API calls a run makes before the simulator expires the token it issued.
@@ -46,6 +48,8 @@ class Scenario:
     settings: dict[str, str]
     check: Callable[[list[Row]], None] = field(default=lambda rows: None)
     bad_error: str | None = None
+    #: Where a downloading action writes its files (`--files-dir`, INTEGRATIONS_FILES_PATH).
+    files_dir: Path | None = None
 
     def shim_variables(self, action_id: str) -> dict[str, str]:
         """The settings as the platform passes them: `___id` for row arguments, `id` for params."""
@@ -58,11 +62,14 @@ class Scenario:
             # The SDK insists on every required row argument; a template may render empty.
             if item.required and item.kind is InputKind.JINJA and not out.get(f"___{item.id}"):
                 out[f"___{item.id}"] = "{{ unset }}"
+        if self.files_dir is not None:
+            out["INTEGRATIONS_FILES_PATH"] = str(self.files_dir)
         return out
 
     def cli_sets(self) -> list[str]:
-        """The settings as `--set ID=VALUE` arguments."""
-        return [arg for key, value in self.settings.items() for arg in ("--set", f"{key}={value}")]
+        """The settings as `--set ID=VALUE` arguments (and `--files-dir` for a download)."""
+        sets = [arg for key, value in self.settings.items() for arg in ("--set", f"{key}={value}")]
+        return sets + (["--files-dir", str(self.files_dir)] if self.files_dir else [])
 
 
 def _rows(values: Sequence[Mapping[str, Any]]) -> list[Row]:
@@ -113,10 +120,13 @@ POLICY = {
 }
 
 
-def scenarios(state: SimState, created_policy_id: str) -> dict[str, Scenario]:
+def scenarios(
+    state: SimState, created_policy_id: str, made_bypass_id: str = "(none made)"
+) -> dict[str, Scenario]:
     """A scenario per registered action, from the simulator's seeded state.
 
-    `created_policy_id` is a policy made before the run, so Delete Policy has three to delete.
+    `created_policy_id` is a policy made before the run, so Delete Policy has three to delete;
+    `made_bypass_id` the same for Delete anti-spoofing bypass policy.
     """
     world = state.world
     held = state.held_ids()
@@ -226,6 +236,10 @@ def scenarios(state: SimState, created_policy_id: str) -> dict[str, Scenario]:
             _results_in_order([f"https://www.example.org/page/{n}" for n in range(3)]),
         ),
     }
+    for action_id, (rows, settings, check, folder) in respond_scenarios(
+        state, made_bypass_id
+    ).items():
+        found[action_id] = Scenario(rows, settings, check, files_dir=folder)
     assert set(found) == set(REGISTRY), "every action needs an end-to-end scenario"
     # The bad fourth rows: (extra settings, row values, what the error row says).
     bad: dict[str, tuple[dict[str, str], Row, str]] = {
@@ -254,6 +268,7 @@ def scenarios(state: SimState, created_policy_id: str) -> dict[str, Scenario]:
         "manage_sender": ({}, {"s": "a", "t": "b@example.com"}, "not a valid email address"),
         "decode_url": ({}, {"u": "x"}, "is not an http or https URL"),
     }
+    bad.update(RESPOND_BAD)
     for action_id, (settings, values, error) in bad.items():
         scenario = found[action_id]
         scenario.settings.update(settings)
@@ -324,7 +339,18 @@ def prepare(server: SimServer, action_id: str) -> tuple[Scenario, int]:
     """
     with httpx.Client(base_url=server.base_url) as admin:
         admin.post("/_sim/reset").raise_for_status()
-        made_id = "(no policy made)"
+        made_id = made_bypass = "(no policy made)"
+        if action_id == "delete_antispoofing_bypass_policy":
+            connection = Connection.from_mapping(server.connection())
+            made = anyio.run(
+                lambda: run_action(
+                    "create_antispoofing_bypass_policy",
+                    [{}],
+                    connection=connection,
+                    settings={"policy": json.dumps(MADE_BYPASS)},
+                )
+            )
+            made_bypass = made[0][1]["result"]["id"]
         if action_id == "delete_policy":
             connection = Connection.from_mapping(server.connection())
             made = anyio.run(
@@ -336,7 +362,7 @@ def prepare(server: SimServer, action_id: str) -> tuple[Scenario, int]:
                 )
             )
             made_id = made[0][1]["data"][0]["id"]
-        scenario = scenarios(server.app.state.sim, made_id)[action_id]
+        scenario = scenarios(server.app.state.sim, made_id, made_bypass)[action_id]
         logged = len(admin.get("/_sim/requests").json())
         expiry = {"after_calls": CALLS_BEFORE_EXPIRY}
         admin.post("/_sim/tokens/expire", json=expiry).raise_for_status()

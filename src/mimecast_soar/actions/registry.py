@@ -11,6 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from mimecast_soar.actions.antispoofing import (
+    CREATE_BYPASS_POLICY,
+    DELETE_BYPASS_POLICY,
+    LIST_BYPASS_POLICIES,
+    UPDATE_BYPASS_POLICY,
+)
+from mimecast_soar.actions.audit import GET_AUDIT_EVENTS, LIST_AUDIT_CATEGORIES
 from mimecast_soar.actions.directory import (
     ADD_GROUP_MEMBER,
     FIND_GROUPS,
@@ -18,6 +25,12 @@ from mimecast_soar.actions.directory import (
     REMOVE_GROUP_MEMBER,
 )
 from mimecast_soar.actions.finder import FIND_MESSAGES
+from mimecast_soar.actions.forensics import (
+    DOWNLOAD_ATTACHMENT,
+    DOWNLOAD_EMAIL,
+    GET_ARCHIVED_MESSAGE_DETAIL,
+)
+from mimecast_soar.actions.groups import CREATE_GROUP, UPDATE_GROUP
 from mimecast_soar.actions.hold import REJECT_MESSAGE, RELEASE_MESSAGE
 from mimecast_soar.actions.hold_list import GET_HOLD_MESSAGE_LIST, GET_HOLD_SUMMARY
 from mimecast_soar.actions.messages import GET_MESSAGE_DETAILS
@@ -52,6 +65,17 @@ EXTRA_ACTIONS: tuple[ActionSpec, ...] = (
     GET_HOLD_SUMMARY,
     MANAGE_SENDER,
     DECODE_URL,
+    CREATE_GROUP,
+    UPDATE_GROUP,
+    GET_AUDIT_EVENTS,
+    LIST_AUDIT_CATEGORIES,
+    CREATE_BYPASS_POLICY,
+    LIST_BYPASS_POLICIES,
+    UPDATE_BYPASS_POLICY,
+    DELETE_BYPASS_POLICY,
+    GET_ARCHIVED_MESSAGE_DETAIL,
+    DOWNLOAD_ATTACHMENT,
+    DOWNLOAD_EMAIL,
 )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mimecast_soar.actions.values import BatchWindow
@@ -25,6 +26,7 @@ from mimecast_soar.errors import InvalidInputError, MimecastError, MimecastSoarE
 
 if TYPE_CHECKING:
     from mimecast_soar.api import MimecastClient, MimecastResponse, Pagination
+    from mimecast_soar.api.download import Downloaded
 
 Row = dict[str, Any]
 
@@ -112,6 +114,15 @@ class ActionContext(Protocol):
     def notice(self, text: str) -> None:
         """Report something a person should know (a capped pull) on stderr, not in a row."""
 
+    async def download(
+        self, endpoint: Endpoint, data: list[Any], *, name: str, server_name: bool = True
+    ) -> Downloaded:
+        """The file a declared endpoint answers, written into the run's files folder.
+
+        `name` is the file name when the server gives none (or `server_name` is False); the
+        runtime chose the folder. Raises `InvalidInputError` when the run has no files folder.
+        """
+
 
 @dataclass
 class SimpleContext:
@@ -121,6 +132,8 @@ class SimpleContext:
     window: BatchWindow
     endpoints: tuple[Endpoint, ...] = ()
     on_notice: Callable[[str], None] = field(default=lambda _text: None)
+    #: Where downloaded files go (the runtime decides: `run --files-dir`, the platform's folder).
+    files_dir: Path | None = None
 
     @property
     def api_version(self) -> str:
@@ -170,6 +183,19 @@ class SimpleContext:
     def notice(self, text: str) -> None:
         self.on_notice(text)
 
+    async def download(
+        self, endpoint: Endpoint, data: list[Any], *, name: str, server_name: bool = True
+    ) -> Downloaded:
+        """`MimecastClient.download` of a declared endpoint into `files_dir`."""
+        declared = self._declared(endpoint)
+        if self.files_dir is None:
+            raise InvalidInputError(
+                "this run has no folder for downloaded files (give run --files-dir DIR)"
+            )
+        return await self.client.download(
+            declared.path, data, into=self.files_dir, name=name, server_name=server_name
+        )
+
 
 Executor = Callable[[ActionContext, Mapping[str, Any]], AsyncIterator[Row]]
 
@@ -205,12 +231,19 @@ class ActionSpec:
         client: MimecastClient,
         window: BatchWindow,
         on_notice: Callable[[str], None] | None = None,
+        files_dir: Path | None = None,
     ) -> SimpleContext:
         """A context over `client` that allows exactly this action's endpoints."""
         if on_notice is None:
-            return SimpleContext(client=client, window=window, endpoints=self.endpoints)
+            return SimpleContext(
+                client=client, window=window, endpoints=self.endpoints, files_dir=files_dir
+            )
         return SimpleContext(
-            client=client, window=window, endpoints=self.endpoints, on_notice=on_notice
+            client=client,
+            window=window,
+            endpoints=self.endpoints,
+            on_notice=on_notice,
+            files_dir=files_dir,
         )
 
     def input(self, input_id: str) -> InputSpec:

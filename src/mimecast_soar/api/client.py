@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ from mimecast_soar.api.answer import DEFAULT_MAX_BODY_BYTES, Answer
 from mimecast_soar.api.auth_hmac import HmacAuth
 from mimecast_soar.api.auth_oauth import TOKEN_FORM_TYPE, OAuthAuth
 from mimecast_soar.api.credentials import Api1Credentials, Credentials, api_version, secrets_of
+from mimecast_soar.api.download import DEFAULT_MAX_FILE_BYTES, Downloaded, FileSink
 from mimecast_soar.api.envelope import MimecastResponse, encode_request, parse_envelope
 from mimecast_soar.api.failures import (
     error_for_exception,
@@ -43,7 +45,7 @@ from mimecast_soar.api.pagination import Pagination
 from mimecast_soar.api.rate_gate import RateGate
 from mimecast_soar.api.regions import resolve_base_url
 from mimecast_soar.api.retry import RetryLoop, RetryPolicy
-from mimecast_soar.errors import MimecastError
+from mimecast_soar.errors import MimecastError, ResponseFormatError
 from mimecast_soar.secret import Redactor
 
 if TYPE_CHECKING:
@@ -64,7 +66,8 @@ class ClientSettings:
 
     `verify_ssl` is True, False, or the path of a CA bundle; `proxy` an ``http://``,
     ``https://``, ``socks5://`` or ``socks5h://`` URL (SOCKS names are resolved at the proxy);
-    `max_body_bytes` bounds a decoded response body (a larger one is a `ResponseFormatError`).
+    `max_body_bytes` bounds a decoded response body (a larger one is a `ResponseFormatError`);
+    `max_file_bytes` bounds one downloaded file (`MimecastClient.download`).
     """
 
     credentials: Credentials
@@ -76,6 +79,7 @@ class ClientSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_connections: int = 64
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 
 
 class MimecastClient:
@@ -218,22 +222,80 @@ class MimecastClient:
             max_records=max_records,
         )
 
+    async def download(
+        self,
+        path: str,
+        data: list[Any],
+        *,
+        into: Path,
+        name: str,
+        server_name: bool = True,
+        max_bytes: int | None = None,
+    ) -> Downloaded:
+        """Post the envelope to a file endpoint and stream the file it answers into `into`.
+
+        The body goes to disk as it arrives, hashed on the way, never held whole in memory; past
+        `max_bytes` (default `settings.max_file_bytes`) it is refused. The file is named by the
+        server's ``Content-Disposition`` (unless `server_name` is False), else `name`, made safe
+        and unique in the folder (see `mimecast_soar.api.download`). A JSON answer is the
+        envelope: its ``fail[]`` is raised as `RequestFailedError`. A download is a read, so it
+        is retried like one; a failed or cancelled attempt leaves no file behind.
+        """
+        if not path.startswith("/"):
+            raise ValueError(f"API path must start with '/': {path!r}")
+        body = encode_request(data, None)
+        limit = self.settings.max_file_bytes if max_bytes is None else max_bytes
+        sink = FileSink(into, max_bytes=limit, path=path)
+        try:
+            await self._retry.run(
+                lambda: self._download_once(path, body, sink),
+                path=path,
+                mutating=False,
+                request_sent=self._request_sent,
+            )
+            return sink.finish(name, server_name=server_name)
+        finally:
+            sink.discard()
+
+    async def _download_once(self, path: str, body: bytes, sink: FileSink) -> None:
+        sink.discard()
+        answer = await self._exchange(path, body, sink)
+        if sink.temporary is not None:
+            return
+        response = parse_envelope(
+            answer.body, path=path, http_status=answer.status, redactor=self._redactor
+        )
+        response.raise_for_failures(path)
+        raise ResponseFormatError(
+            f"Mimecast's response on {path} was JSON without a file or a failure.", path=path
+        )
+
     def _request_sent(self, error: MimecastError) -> bool:
         # A failure on the OAuth token endpoint happened before the API request was sent.
         return self._token_path is None or error.path != self._token_path
 
     async def _send_once(self, path: str, body: bytes) -> MimecastResponse:
+        answer = await self._exchange(path, body, None)
+        return parse_envelope(
+            answer.body, path=path, http_status=answer.status, redactor=self._redactor
+        )
+
+    async def _exchange(self, path: str, body: bytes, sink: FileSink | None) -> Answer:
+        """One signed exchange on `path`; a non-2xx answer raises its typed error."""
         url = f"{self._base_url}{path}"
+        # A file is asked for uncoded: it streams to disk as it comes, nothing to decode.
+        extra = {} if sink is None else {"Accept-Encoding": "identity"}
         if self._oauth is None:
             assert self._signer is not None
             # API 1.0: signed while building; the signature covers any base path prefix too.
             signed = self._signer.signed_headers(self._base_path + path)
-            answer = await self._post(url, body, signed, path)
+            answer = await self._post(url, body, {**signed, **extra}, path, sink)
         else:
             oauth = self._oauth
 
             async def send_with(token: str) -> Answer:
-                return await self._post(url, body, {"Authorization": f"Bearer {token}"}, path)
+                headers = {"Authorization": f"Bearer {token}", **extra}
+                return await self._post(url, body, headers, path, sink)
 
             async def fetch_token() -> Answer:
                 form = oauth.token_form()
@@ -247,17 +309,20 @@ class MimecastClient:
         )
         if error is not None:
             raise error
-        return parse_envelope(
-            answer.body, path=path, http_status=answer.status, redactor=self._redactor
-        )
+        return answer
 
     async def _post(
-        self, url: str, body: bytes | str, headers: Mapping[str, str], path: str
+        self,
+        url: str,
+        body: bytes | str,
+        headers: Mapping[str, str],
+        path: str,
+        sink: FileSink | None = None,
     ) -> Answer:
         """One HTTP exchange; its failures become typed errors naming `path` (the token
         endpoint's path when that is what failed: then the API request was not sent)."""
         try:
-            return await self._http.post(url, body, headers, path=path)
+            return await self._http.post(url, body, headers, path=path, sink=sink)
         except self._failures as exc:
             raise error_for_exception(
                 exc, path=path, host=self._host, redactor=self._redactor

@@ -16,11 +16,20 @@ from dataclasses import dataclass
 __all__ = [
     "ACCOUNT",
     "ADD_GROUP_MEMBER",
+    "CREATE_BYPASS_POLICY",
+    "CREATE_GROUP",
     "CREATE_POLICY",
     "DECODE_URL",
+    "DELETE_BYPASS_POLICY",
     "DELETE_POLICY",
     "ENDPOINTS",
     "FIND_GROUPS",
+    "GET_ARCHIVED_FILE",
+    "GET_ARCHIVED_MESSAGE_DETAIL",
+    "GET_ARCHIVED_MESSAGE_PART",
+    "GET_AUDIT_CATEGORIES",
+    "GET_AUDIT_EVENTS",
+    "GET_BYPASS_POLICY",
     "GET_GROUP_MEMBERS",
     "GET_HOLD_MESSAGE_LIST",
     "GET_HOLD_SUMMARY_LIST",
@@ -34,6 +43,8 @@ __all__ = [
     "TTP_ATTACHMENT_LOGS",
     "TTP_IMPERSONATION_LOGS",
     "TTP_URL_LOGS",
+    "UPDATE_BYPASS_POLICY",
+    "UPDATE_GROUP",
     "Endpoint",
 ]
 
@@ -113,6 +124,28 @@ CREATE_POLICY = Endpoint("/api/policy/blockedsenders/create-policy", mutating=Tr
 GET_POLICY = Endpoint("/api/policy/blockedsenders/get-policy", mutating=False, page_size=500)
 DELETE_POLICY = Endpoint("/api/policy/blockedsenders/delete-policy", mutating=True)
 PERMIT_OR_BLOCK_SENDER = Endpoint("/api/managedsender/permit-or-block-sender", mutating=True)
+
+# Directory groups: create and update (rename, move); docs/mimecast-api.md §12.5.
+CREATE_GROUP = Endpoint("/api/directory/create-group", mutating=True)
+UPDATE_GROUP = Endpoint("/api/directory/update-group", mutating=True)
+
+# Audit: events (records flat in `data[]`, paged) and the category codes; §12.6.
+GET_AUDIT_EVENTS = Endpoint("/api/audit/get-audit-events", mutating=False, page_size=500)
+GET_AUDIT_CATEGORIES = Endpoint("/api/audit/get-categories", mutating=False)
+
+# Anti-spoofing SPF-based bypass policies; get-policy is paged (§12.4).
+CREATE_BYPASS_POLICY = Endpoint("/api/policy/antispoofing-bypass/create-policy", mutating=True)
+GET_BYPASS_POLICY = Endpoint(
+    "/api/policy/antispoofing-bypass/get-policy", mutating=False, page_size=100
+)
+UPDATE_BYPASS_POLICY = Endpoint("/api/policy/antispoofing-bypass/update-policy", mutating=True)
+DELETE_BYPASS_POLICY = Endpoint("/api/policy/antispoofing-bypass/delete-policy", mutating=True)
+
+# Archive forensics (§12.7): the detail is JSON; a message part and a file answer the raw bytes
+# (a failure answers the JSON envelope), read with `MimecastClient.download`.
+GET_ARCHIVED_MESSAGE_DETAIL = Endpoint("/api/archive/get-message-detail", mutating=False)
+GET_ARCHIVED_MESSAGE_PART = Endpoint("/api/archive/get-message-part", mutating=False)
+GET_ARCHIVED_FILE = Endpoint("/api/archive/get-file", mutating=False)
 
 #: Every endpoint above, in declaration order (collected, so no second list to keep).
 ENDPOINTS: tuple[Endpoint, ...] = tuple(

@@ -44,7 +44,8 @@ from urllib.parse import unquote, urlsplit
 import aiohttp
 
 from mimecast_soar.api.answer import Answer, check_header_values, content_coding, read_body
-from mimecast_soar.errors import ConfigurationError
+from mimecast_soar.api.download import FileSink
+from mimecast_soar.errors import ConfigurationError, ResponseFormatError
 
 __all__ = [
     "PROXY_SCHEMES",
@@ -236,10 +237,18 @@ class HttpSender:
         )
 
     async def post(
-        self, url: str, body: bytes | str, headers: Mapping[str, str], *, path: str
+        self,
+        url: str,
+        body: bytes | str,
+        headers: Mapping[str, str],
+        *,
+        path: str,
+        sink: FileSink | None = None,
     ) -> Answer:
         """``POST`` `body` to `url` with the default headers and `headers`; the final answer.
 
+        With a `sink` (a download), a 2xx answer that is not JSON is a file: its body streams
+        into the sink and the `Answer` carries no body; JSON (Mimecast's errors) is read as usual.
         Raises `ResponseFormatError` for a body that cannot be read within the bound, and the
         library's exceptions for everything else that goes wrong.
         """
@@ -265,6 +274,14 @@ class HttpSender:
                 return Answer(reply.status, reply.headers, b"")
             coding = content_coding(reply.headers.getall("Content-Encoding", []), path=path)
             length = reply.content_length
+            if sink is not None and reply.status < 300 and not _is_json(reply.content_type):
+                if coding is not None:  # asked for identity: a coded file is not ours to guess
+                    raise ResponseFormatError(
+                        f"Mimecast's file on {path} came {coding}-coded, which was not asked for.",
+                        path=path,
+                    )
+                await sink.take(reply.content.iter_chunked(_CHUNK_BYTES), reply.headers, length)
+                return Answer(reply.status, reply.headers, b"")
             if coding is None and length is not None and length <= self._max_body_bytes:
                 # The common case, read in one go: the parser stops at the declared length.
                 return Answer(reply.status, reply.headers, await reply.read())
@@ -283,6 +300,11 @@ class HttpSender:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+def _is_json(content_type: str) -> bool:
+    kind = content_type.lower()
+    return kind == "application/json" or kind.endswith("+json")
 
 
 def build_sender(

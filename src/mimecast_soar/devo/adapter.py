@@ -27,6 +27,7 @@ from mimecast_soar.devo.host import ClientHost
 from mimecast_soar.devo.platform_env import (
     connection_from_env,
     connection_mapping,
+    files_dir_from_env,
     param_values,
     throttle_seconds,
     window_from_env,
@@ -108,7 +109,7 @@ def _run_in_host(
                     f"not processed: the run stopped after an earlier row failed: {HOST.fatal}"
                 )
             ]
-        context = spec.context(client, window, _notice)
+        context = spec.context(client, window, _notice, files_dir_from_env(env))
         rows: list[Row] = []
         try:
             async for row in run_row(spec, context, values):

@@ -101,6 +101,7 @@ def exec_action(action: str, env: Mapping[str, str], stderr: IO[str]) -> int:
         fmt="devo",
         concurrency=platform.concurrency,
         keep_journal=False,
+        files_dir=platform.files_dir,
     )
     outcome = run_job(job, rows, say=say, client=client)
     for line in outcome.report(spec.name):

@@ -28,6 +28,9 @@ THROTTLE_MS = "time_between_consecutive_requests_milliseconds"
 SOCKS_PROXY = "socks_proxy"
 INPUT_FOLDER = "__lh_integration_input_data_json_folder_path"
 OUTPUT_FILE = "__lh_integration_output_data_json_file_path"
+FILES_PATH = "INTEGRATIONS_FILES_PATH"
+#: Where downloaded files go when the platform names no folder at all.
+DEFAULT_FILES_DIR = "mimecast-files"
 #: Row arguments arrive as `___<id>` (three underscores).
 ROW_ARGUMENT_PREFIX = "___"
 
@@ -101,6 +104,18 @@ def param_values(spec: ActionSpec, env: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
+def files_dir_from_env(env: Mapping[str, str]) -> Path:
+    """Where downloads go: the platform's `INTEGRATIONS_FILES_PATH`, else a folder beside the
+    result file (`<output>.files`), else `mimecast-files` in the working folder."""
+    folder = given(env, FILES_PATH)
+    if folder is not None:
+        return Path(folder.strip())
+    output = given(env, OUTPUT_FILE)
+    if output is not None:
+        return Path(output.strip() + ".files")
+    return Path(DEFAULT_FILES_DIR)
+
+
 def concurrency_from_env(env: Mapping[str, str], default: int = 8) -> int:
     """Rows in flight: `__lh_multithread_count` (at least 1), else `default`."""
     return _whole_number(env, MULTITHREAD_COUNT, default=default, minimum=1)
@@ -140,6 +155,8 @@ class PlatformEnv:
     throttle_seconds: float
     input_folder: Path
     output_file: Path
+    #: Where downloads go (`files_dir_from_env`).
+    files_dir: Path
 
     @classmethod
     def read(
@@ -156,6 +173,7 @@ class PlatformEnv:
                 env, INPUT_FOLDER, "devo exec reads the platform's file IO input folder"
             ),
             output_file=_required_path(env, OUTPUT_FILE, "devo exec writes file IO result lines"),
+            files_dir=files_dir_from_env(env),
         )
 
 

@@ -39,10 +39,13 @@ FIELDS = (
     "timeout_seconds",
     "template_deadline_seconds",
     "max_body_bytes",
+    "max_file_bytes",
     "reference_values",
 )
 #: `max_body_bytes` when the connection does not say (the client's own default is the same).
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+#: `max_file_bytes` when the connection does not say: the largest downloaded file (100 MiB).
+DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
 API1_FIELDS = ("application_id", "application_key", "access_key", "secret_key")
 API2_FIELDS = ("client_id", "client_secret")
 ENV_PREFIX = "MIMECAST_"

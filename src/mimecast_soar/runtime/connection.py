@@ -5,8 +5,8 @@ several under `connections` keyed by label. Keys:
 
     label, region, base_url, application_id, application_key, access_key, secret_key,
     client_id, client_secret, verify_ssl, ca_bundle, socks_proxy, https_proxy, timeout_seconds,
-    template_deadline_seconds, max_body_bytes, reference_values   (name = "text"  or
-    name = { value = "...", secret = true })
+    template_deadline_seconds, max_body_bytes, max_file_bytes, reference_values
+    (name = "text"  or  name = { value = "...", secret = true })
 
 `template_deadline_seconds` (default 2) is how long one template may take to render one value;
 past it the row gets an error naming the input.
@@ -15,7 +15,8 @@ past it the row gets an error naming the input.
 to trust instead of the default ones, for a gateway or proxy with a private CA; it applies
 while `verify_ssl` is true. Only `verify_ssl = false` turns verification off.
 `max_body_bytes` bounds a decoded response body (default 67108864, 64 MiB); a larger answer is
-an error on its row, never read whole.
+an error on its row, never read whole. `max_file_bytes` bounds one downloaded file (default
+104857600, 100 MiB); a larger one is refused on its row and nothing is kept.
 
 An unknown key is an error naming it. A non-empty environment variable `MIMECAST_<KEY>` (upper
 case) overrides the file's field; `MIMECAST_LABEL` instead selects the connection when no label is
@@ -81,6 +82,7 @@ class Connection:
     timeout_seconds: float = 30.0
     template_deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
     max_body_bytes: int = parse.DEFAULT_MAX_BODY_BYTES
+    max_file_bytes: int = parse.DEFAULT_MAX_FILE_BYTES
     reference_values: dict[str, str | Secret] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
@@ -163,6 +165,7 @@ class Connection:
             proxy=self.proxy,
             timeout_seconds=self.timeout_seconds,
             max_body_bytes=self.max_body_bytes,
+            max_file_bytes=self.max_file_bytes,
         )
 
     def redactor(self) -> Redactor:
@@ -229,6 +232,9 @@ def _build(cls: type[Connection], data: Mapping[str, Any]) -> Connection:
         template_deadline_seconds=deadline,
         max_body_bytes=parse.byte_count(
             data.get("max_body_bytes"), "max_body_bytes", default=parse.DEFAULT_MAX_BODY_BYTES
+        ),
+        max_file_bytes=parse.byte_count(
+            data.get("max_file_bytes"), "max_file_bytes", default=parse.DEFAULT_MAX_FILE_BYTES
         ),
         reference_values=references,
     )

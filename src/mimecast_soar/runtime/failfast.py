@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mimecast_soar.actions.spec import ActionContext
     from mimecast_soar.actions.values import BatchWindow
     from mimecast_soar.api import MimecastResponse, Pagination
+    from mimecast_soar.api.download import Downloaded
     from mimecast_soar.api.endpoints import Endpoint
 
 #: Rows that must fail to connect, with nothing answered in the run, before the run stops.
@@ -160,6 +161,20 @@ class WatchedContext:
     def api_version(self) -> str:
         """The connection's API version, as the run's context says."""
         return self._inner.api_version
+
+    async def download(
+        self, endpoint: Endpoint, data: list[Any], *, name: str, server_name: bool = True
+    ) -> Downloaded:
+        """The run context's download, watched."""
+        try:
+            downloaded = await self._inner.download(
+                endpoint, data, name=name, server_name=server_name
+            )
+        except MimecastError as error:
+            self.met(error)
+            raise
+        self._watch.answered()
+        return downloaded
 
     def notice(self, text: str) -> None:
         """Forwarded to the run's context."""

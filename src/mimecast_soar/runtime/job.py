@@ -95,6 +95,8 @@ class Job:
     csv_raw: bool = False
     input_source: Path | None = None
     catch_interrupt: bool = False
+    #: Where actions that download files write them (None: downloads are refused).
+    files_dir: Path | None = None
 
     def journal_file(self) -> Path | None:
         """Where this run's journal is kept, if anywhere."""
@@ -288,6 +290,7 @@ async def _run(
             "stop": stop,
             "interrupt": interrupt,
             "on_row_start": journal.row_started if journal and job.spec.mutating else None,
+            "files_dir": job.files_dir,
         }
         if client is None:
             return await run_to_sink(job.spec, rows, writer, **options)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mimecast_soar.actions import BatchWindow, get_action
@@ -51,12 +52,14 @@ async def run_to_sink(
     stop: anyio.Event | None = None,
     on_row_start: Callable[[], None] | None = None,
     interrupt: threading.Event | None = None,
+    files_dir: Path | None = None,
 ) -> RunSummary:
     """Run `spec` over `rows`, writing output rows to `sink`. Raises only before any call.
 
     Setting `stop` starts no further row (see `TableRunner`); cancelling the call after that
     still writes what finished. Setting `interrupt` (from a signal handler) stops a template
-    while it renders; set `stop` with it.
+    while it renders; set `stop` with it. `files_dir` is where actions that download files
+    write them (None: such an action gives each row an error saying no folder was given).
     """
     from mimecast_soar.api import MimecastClient
 
@@ -81,7 +84,7 @@ async def run_to_sink(
     )
 
     async def go(active: MimecastClient) -> RunSummary:
-        context = spec.context(active, window, notice)
+        context = spec.context(active, window, notice, files_dir)
         runner = TableRunner(
             spec,
             context,
@@ -124,6 +127,7 @@ async def run_action(
     window: BatchWindow | None = None,
     concurrency: int = 8,
     on_notice: Callable[[str], None] | None = None,
+    files_dir: Path | None = None,
 ) -> list[tuple[int | str | None, Row]]:
     """Run an action over rows and return `(original_lhub_id, output row)` pairs in order."""
     spec = action if isinstance(action, ActionSpec) else get_action(action)
@@ -137,5 +141,6 @@ async def run_action(
         window=window or BatchWindow.last_hours(24, datetime.now(UTC)),
         concurrency=concurrency,
         on_notice=on_notice,
+        files_dir=files_dir,
     )
     return sink.rows
