@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from mimecast_soar.errors import ConfigurationError
-from mimecast_soar.textrules import BOOLEAN_WORDS, UrlParts, boolean_word, describe, number, parse_url
+from mimecast_soar.textrules import BOOLEAN_WORDS, UrlParts, boolean_of, describe, number, parse_url
 
 
 class ApiVersion(StrEnum):
@@ -77,11 +77,13 @@ class Field:
     options: tuple[str, ...] = ()
     #: True when the connection cannot be used without it (the others depend on the API version).
     required: bool = False
+    #: False when no `MIMECAST_<ID>` variable overrides the field.
+    env: bool = True
 
     @property
-    def env_variable(self) -> str:
-        """The environment variable that overrides the field: `MIMECAST_<ID>`."""
-        return ENV_PREFIX + self.id.upper()
+    def env_variable(self) -> str | None:
+        """The environment variable that overrides the field, `MIMECAST_<ID>`, or None."""
+        return ENV_PREFIX + self.id.upper() if self.env else None
 
     def fail(self, reason: str) -> ConfigurationError:
         """An error about this field: `<id> <reason>`, carrying the id."""
@@ -144,9 +146,8 @@ DEFAULT_TEMPLATE_DEADLINE_SECONDS = 2.0
 def _boolean(item: Field, raw: Any) -> bool:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raw = item.default or "false"
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and (word := boolean_word(raw)) is not None:
+    word = boolean_of(raw)
+    if word is not None:
         return word
     raise item.fail(f"must be true or false ({BOOLEAN_WORDS}), got {describe(raw)}")
 
@@ -172,8 +173,9 @@ def _bytes(item: Field, raw: Any) -> int:
 V1_ONLY = (ApiVersion.V1,)
 V2_ONLY = (ApiVersion.V2,)
 
+#: `MIMECAST_LABEL` selects the connection of a file by its label rather than renaming one.
 LABEL = Field(
-    "label", "Label", "Enter a connection name.", source=Source.PLATFORM, required=True
+    "label", "Label", "Enter a connection name.", source=Source.PLATFORM, required=True, env=False
 )
 REFERENCE_VALUES = Field(
     "reference_values",
@@ -183,6 +185,7 @@ REFERENCE_VALUES = Field(
     "input.",
     kind=Kind.REFERENCES,
     source=Source.PLATFORM,
+    env=False,
 )
 VERIFY_SSL = Field(
     "verify_ssl",

@@ -18,6 +18,7 @@ __all__ = [
     "FALSE_WORDS",
     "TRUE_WORDS",
     "UrlParts",
+    "boolean_of",
     "boolean_word",
     "describe",
     "number",
@@ -38,6 +39,18 @@ def boolean_word(text: str) -> bool | None:
     if word in FALSE_WORDS:
         return False
     return None
+
+
+def boolean_of(value: object) -> bool | None:
+    """A bool, the number 0 or 1, or a word of the vocabulary as a bool; anything else None.
+
+    Empty values are the caller's to default.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    return boolean_word(value) if isinstance(value, str) else None
 
 
 @dataclass(frozen=True, repr=False)

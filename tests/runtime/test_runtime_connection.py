@@ -106,7 +106,12 @@ def test_file_without_known_extension_is_tried_as_json_then_toml(tmp_path: Path)
         load_connection(write(tmp_path, "c.conf", "= nope"))
 
 
-SEVERAL = {"connections": {"prod": {**API1, "region": "eu"}, "lab": {**API2, "base_url": "http://127.0.0.1:9"}}}
+SEVERAL = {
+    "connections": {
+        "prod": {**API1, "region": "eu"},
+        "lab": {**API2, "base_url": "http://127.0.0.1:9"},
+    }
+}
 
 
 def test_several_connections_are_selected_by_label(tmp_path: Path) -> None:

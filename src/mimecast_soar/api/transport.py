@@ -44,7 +44,7 @@ from urllib.parse import unquote, urlsplit
 import aiohttp
 
 from mimecast_soar.api.answer import Answer, check_header_values, content_coding, read_body
-from mimecast_soar.connection_schema import PROXY_SCHEMES, proxy_url
+from mimecast_soar.connection_schema import CA_BUNDLE, PROXY_SCHEMES, proxy_url
 from mimecast_soar.errors import ConfigurationError
 
 __all__ = [
@@ -106,7 +106,8 @@ def ssl_context(verify_ssl: bool | str) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=path)
     except (OSError, ssl.SSLError) as exc:
         raise ConfigurationError(
-            f"verify_ssl names a CA bundle {verify_ssl!r} that cannot be loaded: {exc}."
+            f"verify_ssl names a CA bundle {verify_ssl!r} that cannot be loaded: {exc}.",
+            field=CA_BUNDLE.id,
         ) from None
 
 

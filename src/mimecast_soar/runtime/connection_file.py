@@ -26,7 +26,7 @@ from mimecast_soar.connection_schema import (
 )
 from mimecast_soar.errors import ConfigurationError
 from mimecast_soar.secret import Secret
-from mimecast_soar.textrules import BOOLEAN_WORDS, boolean_word, describe
+from mimecast_soar.textrules import BOOLEAN_WORDS, boolean_of, describe
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE_KEYS = ("value", "secret")
@@ -54,9 +54,7 @@ def apply_env(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]
     """
     merged = dict(data)
     for item in FIELDS:
-        if item in (REFERENCE_VALUES, LABEL):
-            continue
-        value = env.get(item.env_variable, "")
+        value = env.get(item.env_variable, "") if item.env_variable else ""
         if value.strip():
             merged[item.id] = value
     return merged
@@ -64,7 +62,7 @@ def apply_env(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]
 
 def label_from_env(env: Mapping[str, str]) -> str | None:
     """The label `MIMECAST_LABEL` selects, if it is set."""
-    return env.get(ENV_PREFIX + "LABEL", "").strip() or None
+    return env.get(ENV_PREFIX + LABEL.id.upper(), "").strip() or None
 
 
 def reference_values(value: Any) -> dict[str, str | Secret]:
@@ -104,9 +102,8 @@ def _secret_flag(raw: Any, where: str) -> bool:
     """A reference value's `secret` flag, read by the one boolean vocabulary; empty is false."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return False
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and (flag := boolean_word(raw)) is not None:
+    flag = boolean_of(raw)
+    if flag is not None:
         return flag
     raise ConfigurationError(
         f"{where}: secret must be true or false ({BOOLEAN_WORDS}), got {describe(raw)}",
