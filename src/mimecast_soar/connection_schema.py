@@ -95,12 +95,19 @@ class Field:
         Text kinds give the trimmed text or None; `Kind.URL` and `Kind.REGION` are also checked
         (`check`); `Kind.REFERENCES` is read by the connection parser.
         """
-        if self.kind is Kind.BOOL:
-            return _boolean(self, raw)
-        if self.kind is Kind.SECONDS:
-            return _seconds(self, raw)
-        if self.kind is Kind.BYTES:
-            return _bytes(self, raw)
+        if self.kind in (Kind.BOOL, Kind.SECONDS, Kind.BYTES):
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                raw = self.default
+            if self.kind is Kind.BOOL:
+                if (word := boolean_of(raw)) is not None:
+                    return word
+                raise self.fail(f"must be true or false ({BOOLEAN_WORDS}), got {describe(raw)}")
+            whole = self.kind is Kind.BYTES
+            amount = number(raw, whole=whole)
+            if amount is None or not math.isfinite(amount) or amount <= 0:
+                unit = "whole number of bytes" if whole else "number of seconds"
+                raise self.fail(f"must be a positive {unit}, got {describe(raw)}")
+            return int(amount) if whole else amount
         given = self.text(raw)
         return None if given is None else self.check(given)
 
@@ -140,34 +147,6 @@ API2_REGIONS: tuple[str, ...] = ("global", "uk", "us")
 #: Other spellings of a region: the offshore region is `jer` in one of Mimecast's guides.
 REGION_ALIASES: dict[str, str] = {"jer": "je"}
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
-DEFAULT_TEMPLATE_DEADLINE_SECONDS = 2.0
-
-
-def _boolean(item: Field, raw: Any) -> bool:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raw = item.default or "false"
-    word = boolean_of(raw)
-    if word is not None:
-        return word
-    raise item.fail(f"must be true or false ({BOOLEAN_WORDS}), got {describe(raw)}")
-
-
-def _seconds(item: Field, raw: Any) -> float:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raw = item.default
-    seconds = number(raw, whole=False)
-    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
-        raise item.fail(f"must be a positive number of seconds, got {describe(raw)}")
-    return seconds
-
-
-def _bytes(item: Field, raw: Any) -> int:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raw = item.default
-    count = number(raw, whole=True)
-    if count is None or count <= 0:
-        raise item.fail(f"must be a positive whole number of bytes, got {describe(raw)}")
-    return int(count)
 
 
 V1_ONLY = (ApiVersion.V1,)
