@@ -44,9 +44,17 @@ class MimecastSoarError(Exception):
 
 
 class ConfigurationError(MimecastSoarError):
-    """The connection or the command line is wrong; raised before any call is made."""
+    """The connection or the command line is wrong; raised before any call is made.
+
+    `field` is the id of the connection field at fault (`connection_schema`), when there is one:
+    the platform's connection test shows the message beside that field.
+    """
 
     fatal = True
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class InvalidInputError(MimecastSoarError):

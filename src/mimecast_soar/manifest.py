@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from mimecast_soar.actions import REGISTRY, ActionSpec, Registry
-from mimecast_soar.actions.connection_fields import CONNECTION_FIELDS
+from mimecast_soar.connection_schema import FIELDS, Field
 
 
 def action_manifest(spec: ActionSpec) -> dict[str, Any]:
@@ -42,6 +42,24 @@ def action_manifest(spec: ActionSpec) -> dict[str, Any]:
     }
 
 
+def connection_field_manifest(item: Field) -> dict[str, Any]:
+    """One connection field as plain data, as `connection_schema` declares it."""
+    return {
+        "id": item.id,
+        "label": item.label,
+        "description": item.description,
+        "kind": item.kind.value,
+        "secret": item.secret,
+        "api": [version.value for version in item.api],
+        "required": item.required,
+        "default": item.default,
+        "options": list(item.options),
+        "schemes": list(item.schemes),
+        "source": item.source.value,
+        "env": item.env_variable,
+    }
+
+
 def manifest(registry: Registry = REGISTRY) -> dict[str, Any]:
     """The whole manifest: connection fields and every action of `registry`."""
     from mimecast_soar import __version__
@@ -49,19 +67,7 @@ def manifest(registry: Registry = REGISTRY) -> dict[str, Any]:
     return {
         "name": "Mimecast Service",
         "version": __version__,
-        "connection": [
-            {
-                "id": item.id,
-                "label": item.label,
-                "description": item.description,
-                "secret": item.secret,
-                "optional": item.optional,
-                "default": item.default,
-                "options": list(item.options),
-                "platform": item.platform,
-            }
-            for item in CONNECTION_FIELDS
-        ],
+        "connection": [connection_field_manifest(item) for item in FIELDS],
         "actions": [action_manifest(spec) for spec in registry.actions],
     }
 
@@ -107,16 +113,16 @@ def markdown(registry: Registry = REGISTRY) -> str:
         "",
         "## Connection",
         "",
-        "| Field | id | secret | notes |",
-        "|---|---|---|---|",
+        CONNECTION_TEXT,
+        "",
+        "| Field | id | takes | API | set on | secret | notes |",
+        "|---|---|---|---|---|---|---|",
     ]
     for item in data["connection"]:
-        notes = item["description"]
-        if item["options"]:
-            notes += " Allowed: " + ", ".join(item["options"]) + "."
         lines.append(
-            f"| {item['label']} | `{item['id']}` | {'yes' if item['secret'] else ''} | "
-            f"{_cell(notes)} |"
+            f"| {item['label']} | `{item['id']}` | {_cell(takes_text(item))} | "
+            f"{' and '.join(item['api'])} | {SOURCE_TEXT[item['source']]} | "
+            f"{'yes' if item['secret'] else ''} | {_cell(item['description'])} |"
         )
     for action in data["actions"]:
         lines += [
@@ -149,6 +155,36 @@ def markdown(registry: Registry = REGISTRY) -> str:
                 f"{_cell(default)} | {_cell(', '.join(item['options']))} |"
             )
     return "\n".join(lines) + "\n"
+
+
+#: What the connection table's columns mean, in one paragraph.
+CONNECTION_TEXT = (
+    "A connection file (TOML or JSON) may set every field below by its id, and a non-empty "
+    "`MIMECAST_<ID>` environment variable overrides it (`MIMECAST_LABEL` instead picks the "
+    "connection of a file by its label; reference values come from the file only). On Devo SOAR "
+    "the platform and the connection form set them. Booleans take true/false, yes/no, y/n, 1/0 "
+    "or on/off, in any case."
+)
+#: Who sets a field, by its `source`.
+SOURCE_TEXT = {"platform": "Devo platform", "form": "Devo form", "file": "file only"}
+
+
+def takes_text(item: dict[str, Any]) -> str:
+    """What a connection field of the manifest takes, with its default: one short phrase."""
+    kind = item["kind"]
+    if kind == "url":
+        text = "URL: " + ", ".join(f"{scheme}://" for scheme in item["schemes"])
+    elif kind == "region":
+        text = "one of " + ", ".join(item["options"])
+    else:
+        text = {
+            "bool": "true or false",
+            "seconds": "seconds",
+            "bytes": "bytes",
+            "path": "a file or folder path",
+            "references": "name = text, or a secret value",
+        }.get(kind, "text")
+    return f"{text} (default {item['default']})" if item["default"] is not None else text
 
 
 #: What the rows of each output shape hold, in one sentence.

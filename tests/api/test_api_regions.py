@@ -62,7 +62,7 @@ def test_api2_region_picks_pinned_or_global_host(region: str | None, expected: s
     ],
 )
 def test_base_url_override_wins_and_loses_trailing_slash(base_url: str, expected: str) -> None:
-    assert resolve_base_url("nowhere", API1, base_url) == expected
+    assert resolve_base_url("uk", API1, base_url) == expected  # a region API 1.0 refuses
     assert resolve_base_url(None, API2, base_url) == expected
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from devo_support import run_sdk, sdk_result
 
-from mimecast_soar.devo.validate import connection_problems, field_named_in
+from mimecast_soar.devo.validate import connection_problems, form_field
+from mimecast_soar.errors import ConfigurationError
 from mimecast_soar.sim import SimServer
 
 
@@ -96,12 +97,33 @@ def test_a_refused_oauth_client_names_the_client_secret(devo_sim: SimServer) -> 
 
 
 @pytest.mark.parametrize(
-    ("message", "field"),
+    ("env", "field"),
     [
-        ("the API 1.0 credentials are incomplete: secret_key is missing", "secret_key"),
-        ("base_url must be an http or https URL", "base_url"),
-        ("something unrelated", "region"),
+        ({"secret_key": ""}, "secret_key"),
+        ({"base_url": "http://127.0.0.1:9/?the=field"}, "base_url"),
+        ({"region": "mars", "base_url": ""}, "region"),
+        ({"region": "uk", "base_url": ""}, "region"),
     ],
 )
-def test_field_named_in_finds_the_field_of_a_message(message: str, field: str) -> None:
-    assert field_named_in(message) == field
+def test_a_configuration_error_is_shown_at_the_field_it_carries(
+    env: dict[str, str], field: str
+) -> None:
+    base = {
+        "base_url": "http://127.0.0.1:9",
+        "application_id": "app",
+        "application_key": "app-key-1",
+        "access_key": "access-key-1",
+        "secret_key": "c2VjcmV0",
+    }
+    [(message, named)] = connection_problems({**base, **env})
+    assert named == field
+    assert "c2VjcmV0" not in message
+
+
+def test_a_field_the_form_does_not_show_falls_back_to_the_host_field() -> None:
+    # The Remote Agent and Verify SSL are the platform's fields, not the form's.
+    error = ConfigurationError("socks_proxy must be a socks5:// URL", field="socks_proxy")
+    assert form_field(error) == "region"
+    assert form_field(error, default="base_url") == "base_url"
+    assert form_field(ConfigurationError("no field")) == "region"
+    assert form_field(ConfigurationError("x", field="client_secret")) == "client_secret"

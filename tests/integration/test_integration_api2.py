@@ -20,7 +20,7 @@ TOKEN = "/oauth/token"
 @pytest.fixture
 def oauth_connection(sim_server: Any) -> Connection:
     connection = Connection.from_mapping(sim_server.connection(api_version=2))
-    assert connection.api_version == 2
+    assert connection.api_version == "2.0"
     return connection
 
 

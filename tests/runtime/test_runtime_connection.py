@@ -75,7 +75,7 @@ def test_flat_toml_file_with_reference_values(tmp_path: Path) -> None:
     assert isinstance(connection.application_key, Secret)
     assert connection.verify_ssl is False
     assert connection.timeout_seconds == 12.0
-    assert connection.api_version == 1
+    assert connection.api_version == "1.0"
     assert connection.reference_values == {"host": "gw.example.com", "sk": Secret(SECRETS[2])}
     assert connection.template_context() == {"host": "gw.example.com", "sk": SECRETS[2]}
 
@@ -93,27 +93,32 @@ def test_repr_str_and_redactor_hide_every_secret(tmp_path: Path) -> None:
 def test_json_file_with_api2_credentials(tmp_path: Path) -> None:
     path = write(tmp_path, "conn.json", json.dumps({**API2, "region": "us"}))
     connection = load_connection(path)
-    assert connection.api_version == 2
+    assert connection.api_version == "2.0"
     assert connection.client_secret == Secret(SECRETS[3])
     assert connection.verify_ssl is True
 
 
 def test_file_without_known_extension_is_tried_as_json_then_toml(tmp_path: Path) -> None:
-    assert load_connection(write(tmp_path, "a.conf", json.dumps(API2))).api_version == 2
+    assert load_connection(write(tmp_path, "a.conf", json.dumps(API2))).api_version == "2.0"
     toml = 'client_id = "c"\nclient_secret = "secret-value"\n'
     assert load_connection(write(tmp_path, "b.conf", toml)).client_id == "c"
     with pytest.raises(ConfigurationError, match=r"c\.conf is not valid JSON .* nor TOML"):
         load_connection(write(tmp_path, "c.conf", "= nope"))
 
 
-SEVERAL = {"connections": {"prod": API1, "lab": {**API2, "base_url": "http://127.0.0.1:9"}}}
+SEVERAL = {
+    "connections": {
+        "prod": {**API1, "region": "eu"},
+        "lab": {**API2, "base_url": "http://127.0.0.1:9"},
+    }
+}
 
 
 def test_several_connections_are_selected_by_label(tmp_path: Path) -> None:
     path = write(tmp_path, "conn.json", json.dumps(SEVERAL))
     assert load_connection(path, label="lab").label == "lab"
-    assert load_connection(path, label="prod").api_version == 1
-    assert load_connection(path, env={"MIMECAST_LABEL": "lab"}).api_version == 2
+    assert load_connection(path, label="prod").api_version == "1.0"
+    assert load_connection(path, env={"MIMECAST_LABEL": "lab"}).api_version == "2.0"
     with pytest.raises(ConfigurationError, match="choose one with --label: lab, prod"):
         load_connection(path)
     with pytest.raises(ConfigurationError, match="no connection labelled 'dev'; labels: lab, prod"):
@@ -218,7 +223,7 @@ def test_verify_ssl_accepts_text(text: str, expected: bool) -> None:
 def test_bad_values_are_named() -> None:
     assert (
         config_error({**API2, "verify_ssl": "maybe"})
-        == "verify_ssl must be true or false, got 'maybe'"
+        == "verify_ssl must be true or false (true/false, yes/no, y/n, 1/0 or on/off), got 'maybe'"
     )
     assert "timeout_seconds must be a positive number" in config_error(
         {**API2, "timeout_seconds": 0}
@@ -338,7 +343,7 @@ def test_direct_construction_is_validated() -> None:
     with pytest.raises(ConfigurationError, match="no credentials"):
         Connection()
     connection = Connection(client_id="c", client_secret=Secret(SECRETS[3]))
-    assert connection.api_version == 2
+    assert connection.api_version == "2.0"
     assert_no_secret(repr(connection))
 
 

@@ -14,9 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mimecast_soar.errors import InvalidInputError
+from mimecast_soar.textrules import BOOLEAN_WORDS, boolean_of
 
-_TRUE = frozenset({"true", "yes", "y", "1", "on"})
-_FALSE = frozenset({"false", "no", "n", "0", "off"})
 # An address as Mimecast accepts it: local part, @, a dotted domain. Deliberately not RFC 5322.
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?P<domain>[^@\s]+)$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -74,20 +73,17 @@ def as_text(value: Any) -> str:
 
 
 def parse_bool(value: Any, *, label: str, default: bool) -> bool:
-    """A JSON boolean or one of true/false/yes/no/1/0 (any case); empty means `default`."""
+    """A JSON boolean, 0 or 1, or a word of `textrules.BOOLEAN_WORDS` (the connection's too, any
+    case); empty means `default`."""
     if isinstance(value, bool):
         return value
     if is_empty(value):
         return default
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    text = as_text(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
+    word = boolean_of(value)
+    if word is not None:
+        return word
     raise InvalidInputError(
-        f"{label} must be true or false (also yes/no/1/0), got {_show(value)}", input_id=None
+        f"{label} must be true or false ({BOOLEAN_WORDS}), got {_show(value)}", input_id=None
     )
 
 

@@ -23,6 +23,7 @@ import zlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
+from mimecast_soar.connection_schema import DEFAULT_MAX_BODY_BYTES
 from mimecast_soar.errors import ResponseFormatError
 
 __all__ = [
@@ -33,9 +34,6 @@ __all__ = [
     "content_coding",
     "read_body",
 ]
-
-#: Default bound of a decoded response body (`max_body_bytes`): a Mimecast page is far smaller.
-DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
 #: How much of a body an error message may look at.
 EXCERPT_BYTES = 1024

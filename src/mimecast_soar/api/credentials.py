@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TypeAlias
 
+from mimecast_soar.connection_schema import ApiVersion
 from mimecast_soar.secret import Secret
 
 __all__ = ["Api1Credentials", "Api2Credentials", "Credentials", "api_version", "secrets_of"]
@@ -57,9 +58,9 @@ class Api2Credentials:
 Credentials: TypeAlias = Api1Credentials | Api2Credentials
 
 
-def api_version(credentials: Credentials) -> str:
-    """`"1.0"` for HMAC keys, `"2.0"` for OAuth client credentials."""
-    return "1.0" if isinstance(credentials, Api1Credentials) else "2.0"
+def api_version(credentials: Credentials) -> ApiVersion:
+    """`ApiVersion.V1` ("1.0") for HMAC keys, `ApiVersion.V2` ("2.0") for OAuth client ones."""
+    return ApiVersion.V1 if isinstance(credentials, Api1Credentials) else ApiVersion.V2
 
 
 def secrets_of(credentials: Credentials) -> list[Secret]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from mimecast_soar.connection_schema import DEFAULT_MAX_FILE_BYTES
 from mimecast_soar.errors import MimecastError, ResponseFormatError
 
 __all__ = [
@@ -37,8 +38,6 @@ __all__ = [
     "safe_file_name",
 ]
 
-#: Default bound of one downloaded file (`max_file_bytes`): 100 MiB.
-DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
 #: The longest file name we write, in characters (file systems allow 255 bytes).
 _MAX_NAME = 120
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

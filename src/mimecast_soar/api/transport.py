@@ -45,6 +45,7 @@ import aiohttp
 
 from mimecast_soar.api.answer import Answer, check_header_values, content_coding, read_body
 from mimecast_soar.api.download import FileSink
+from mimecast_soar.connection_schema import CA_BUNDLE, PROXY_SCHEMES, proxy_url
 from mimecast_soar.errors import ConfigurationError, ResponseFormatError
 
 __all__ = [
@@ -71,9 +72,6 @@ def strict_response_parsing() -> None:
 
 
 strict_response_parsing()
-
-#: Proxy URL schemes the client can use.
-PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 
 #: Idle connections are closed after this long: less than common server idle timeouts, so a
 #: reused connection is rarely closed under a request.
@@ -109,27 +107,20 @@ def ssl_context(verify_ssl: bool | str) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=path)
     except (OSError, ssl.SSLError) as exc:
         raise ConfigurationError(
-            f"verify_ssl names a CA bundle {verify_ssl!r} that cannot be loaded: {exc}."
+            f"verify_ssl names a CA bundle {verify_ssl!r} that cannot be loaded: {exc}.",
+            field=CA_BUNDLE.id,
         ) from None
 
 
 def _validated_proxy(proxy: str) -> tuple[str, str, int, str | None, str | None]:
-    """(scheme, host, port, user, password) of a proxy URL, or a `ConfigurationError`."""
-    try:
-        parts = urlsplit(proxy)
-        port = parts.port
-    except ValueError:
-        raise ConfigurationError("The proxy is not a valid URL.") from None
-    scheme = parts.scheme.lower()
-    if scheme not in PROXY_SCHEMES or not parts.hostname:
-        raise ConfigurationError(
-            "The proxy must be a URL with a host and one of the schemes "
-            f"{', '.join(s + '://' for s in PROXY_SCHEMES)} (got scheme {parts.scheme!r})."
-        )
-    default_port = {"http": 80, "https": 443}.get(scheme, 1080)
-    user = unquote(parts.username) if parts.username is not None else None
-    password = unquote(parts.password) if parts.password is not None else None
-    return scheme, parts.hostname, port or default_port, user, password
+    """(scheme, host, port, user, password) of a proxy URL, or a `ConfigurationError`.
+
+    The URL is checked by its connection field's rules (`connection_schema.proxy_url`), so the
+    client refuses what the connection file refuses, and the error names that field.
+    """
+    parts = proxy_url(proxy)
+    default_port = {"http": 80, "https": 443}.get(parts.scheme, 1080)
+    return parts.scheme, parts.host, parts.port or default_port, parts.username, parts.password
 
 
 def proxy_passwords(proxy: str | None) -> tuple[str, ...]:

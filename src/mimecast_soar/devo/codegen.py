@@ -4,8 +4,9 @@ The SDK learns an action from a function's signature and docstring (docs/devo-ru
 §1), so the module is generated as plain source rather than built at run time: each
 action is an explicit `@action("Seed Name")` function named by the action id, Column inputs as
 plain arguments and Jinja inputs annotated `JinjaTemplatedStr`, with `:param`, `:label` and
-`:optional` tags from the spec. Parameters are `ActionParam`s, the integration's connection fields
-`ConnectionParam`s (secrets as password inputs). Every function body is one line delegating to
+`:optional` tags from the spec. Parameters are `ActionParam`s, the connection fields the
+integration declares on the Devo form (`connection_schema.FORM_FIELDS`) `ConnectionParam`s
+(secrets as password inputs). Every function body is one line delegating to
 `mimecast_soar.devo.adapter`. The generated text keeps to syntax old Pythons parse, so the
 version check at its top can speak before anything fails.
 """
@@ -15,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mimecast_soar.actions import REGISTRY, ActionSpec, InputKind, InputSpec
-from mimecast_soar.actions.connection_fields import CONNECTION_FIELDS, ConnectionField
 from mimecast_soar.api.endpoints import ACCOUNT
+from mimecast_soar.connection_schema import FORM_FIELDS, Field
 
 #: The module name of the generated file (entrypoints are `mimecast.<action id>`).
 MODULE_NAME = "mimecast"
@@ -51,12 +52,12 @@ def _options(options: Iterable[str]) -> str:
     return f"[{items}]"
 
 
-def _connection_param(item: ConnectionField) -> str:
+def _connection_param(item: Field) -> str:
     args = [
         repr(item.id),
         f"label={item.label!r}",
         f"description={_one_line(item.description)!r}",
-        f"optional={item.optional!r}",
+        f"optional={not item.required!r}",
     ]
     if item.default is not None:
         args.append(f"default={item.default!r}")
@@ -150,19 +151,18 @@ def _header(version: str) -> str:
 def render_module(
     version: str,
     actions: Iterable[ActionSpec] = REGISTRY.actions,
-    fields: Iterable[ConnectionField] = CONNECTION_FIELDS,
+    fields: Iterable[Field] = FORM_FIELDS,
 ) -> str:
-    """The source of the bundle module for `actions` and the declared connection `fields`.
+    """The source of the bundle module for `actions` and the connection `fields` it declares.
 
     `actions` is a registry's `actions` (`REGISTRY` by default): every action it holds becomes
     one function of the module.
     """
-    declared = [item for item in fields if not item.platform]
     parts = [
         _header(version),
         "",
         "CONNECTION_PARAMS = {",
-        *(_connection_param(item) for item in declared),
+        *(_connection_param(item) for item in fields),
         "}",
         "",
         "",

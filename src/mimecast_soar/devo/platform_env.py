@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mimecast_soar.actions import ActionSpec, BatchWindow, InputKind, InputSpec
-from mimecast_soar.actions.connection_fields import CONNECTION_FIELDS
+from mimecast_soar.connection_schema import FORM_FIELDS
 from mimecast_soar.errors import ConfigurationError
 from mimecast_soar.runtime.connection import Connection
 from mimecast_soar.runtime.window import batch_window
@@ -35,7 +35,7 @@ DEFAULT_FILES_DIR = "mimecast-files"
 ROW_ARGUMENT_PREFIX = "___"
 
 #: The connection fields the integration declares (the platform provides the others).
-DECLARED_FIELDS: tuple[str, ...] = tuple(f.id for f in CONNECTION_FIELDS if not f.platform)
+DECLARED_FIELDS: tuple[str, ...] = tuple(f.id for f in FORM_FIELDS)
 
 
 def given(env: Mapping[str, str], name: str) -> str | None:

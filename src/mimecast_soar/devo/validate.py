@@ -4,17 +4,20 @@ The platform shows a validation error beside the connection field it names (`inp
 failure is mapped to the field a person should look at: a missing or mixed credential to that
 credential, a refused signature to the secret key, an expired binding to the access key, a refused
 OAuth client to the client secret, an unreachable or wrong host to the base URL or region.
-`connection_problems` never raises: the shim would turn an exception into a crash of the check.
+Configuration errors carry the id of the field at fault (`ConfigurationError.field`, set by the
+connection schema's checks); a field the form does not show (the Remote Agent, Verify SSL) is
+reported at the host field. `connection_problems` never raises: the shim would turn an exception
+into a crash of the check.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 
 from mimecast_soar.api import RetryPolicy
+from mimecast_soar.connection_schema import BASE_URL, REGION, ApiVersion
 from mimecast_soar.devo.platform_env import DECLARED_FIELDS, connection_from_env
 from mimecast_soar.errors import (
     AuthenticationError,
@@ -25,19 +28,13 @@ from mimecast_soar.errors import (
 )
 from mimecast_soar.runtime.connection import Connection
 
-_API2_FIELDS = ("client_id", "client_secret")
 VALIDATION_RETRY = RetryPolicy(max_attempts=2, max_total_seconds=10.0, wait_initial_seconds=0.2)
-_FIELD_NAMES = re.compile(r"\b(" + "|".join(DECLARED_FIELDS) + r")\b")
 
 
-def field_named_in(message: str, default: str = "region") -> str:
-    """The connection field a configuration message is about (an API 2.0 one for a mix-up)."""
-    named: list[str] = _FIELD_NAMES.findall(message)
-    if not named:
-        return default
-    if "mixes" in message:
-        return next((name for name in named if name in _API2_FIELDS), named[0])
-    return named[0]
+def form_field(error: ConfigurationError, default: str = REGION.id) -> str:
+    """The form field to show `error` beside: its own field when the form has it, else `default`."""
+    field = error.field
+    return field if field is not None and field in DECLARED_FIELDS else default
 
 
 def connection_problems(env: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -45,9 +42,9 @@ def connection_problems(env: Mapping[str, str]) -> list[tuple[str, str]]:
     try:
         connection = connection_from_env(env)
     except ConfigurationError as error:
-        return [(error.message, field_named_in(error.message))]
+        return [(error.message, form_field(error))]
     except Exception as error:  # a validator must report, never raise
-        return [(f"the connection could not be read ({type(error).__name__})", "region")]
+        return [(f"the connection could not be read ({type(error).__name__})", REGION.id)]
     try:
         asyncio.run(_call_account(connection))
     except MimecastSoarError as error:
@@ -70,11 +67,11 @@ async def _call_account(connection: Connection) -> None:
 
 def _field_for(error: MimecastSoarError, connection: Connection) -> str:
     if isinstance(error, ConfigurationError):
-        return field_named_in(error.message, default=_host_field(connection))
+        return form_field(error, default=_host_field(connection))
     if isinstance(error, BindingExpiredError):
         return "access_key"
     if isinstance(error, AuthenticationError):
-        if connection.api_version == 2:
+        if connection.api_version is ApiVersion.V2:
             return "client_secret"
         code = (error.code or "").lower()
         if "credentials" in code or "binding" in code or "access" in code:
@@ -84,8 +81,8 @@ def _field_for(error: MimecastSoarError, connection: Connection) -> str:
         return "secret_key"
     if isinstance(error, MimecastError):
         return _host_field(connection)
-    return "region"
+    return REGION.id
 
 
 def _host_field(connection: Connection) -> str:
-    return "base_url" if connection.base_url else "region"
+    return BASE_URL.id if connection.base_url else REGION.id

@@ -22,8 +22,10 @@ async def check_connection(connection: Connection) -> tuple[bool, str]:
     try:
         async with MimecastClient(settings, redactor=redactor) as client:
             account = await check_account(client)
-            version = "API 2.0" if connection.api_version == 2 else "API 1.0"
-            return True, f"connected: {account.describe()} at {client.base_url} with {version}"
+            return True, (
+                f"connected: {account.describe()} at {client.base_url} "
+                f"with API {connection.api_version}"
+            )
     except BindingExpiredError as error:
         return False, redactor(f"binding expired: {error.message}")
     except AuthenticationError as error:

@@ -1,12 +1,9 @@
 """The connection: credentials, where to reach Mimecast, TLS and proxy settings, reference values.
 
 A connection file (docs/architecture.md §5) is TOML or JSON: one flat connection, or
-several under `connections` keyed by label. Keys:
-
-    label, region, base_url, application_id, application_key, access_key, secret_key,
-    client_id, client_secret, verify_ssl, ca_bundle, socks_proxy, https_proxy, timeout_seconds,
-    template_deadline_seconds, max_body_bytes, max_file_bytes, reference_values
-    (name = "text"  or  name = { value = "...", secret = true })
+several under `connections` keyed by label. Its keys are the fields of
+`mimecast_soar.connection_schema`, which says what each takes and checks it; `reference_values`
+holds `name = "text"` or `name = { value = "...", secret = true }`.
 
 `template_deadline_seconds` (default 2) is how long one template may take to render one value;
 past it the row gets an error naming the input.
@@ -37,8 +34,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mimecast_soar import connection_schema as schema
+from mimecast_soar.connection_schema import ApiVersion, Kind
 from mimecast_soar.errors import ConfigurationError, InvalidInputError
-from mimecast_soar.runtime import _connection_fields as parse
+from mimecast_soar.runtime import connection_file
 from mimecast_soar.runtime.templates import (
     DEFAULT_DEADLINE_SECONDS,
     RenderLimits,
@@ -55,11 +54,6 @@ _NO_ENV: Mapping[str, str] = MappingProxyType({})
 TLS_OFF_WARNING = (
     "warning: TLS certificate verification is off for this connection (verify_ssl = false)"
 )
-_URL_SCHEMES = {
-    "base_url": ("http", "https"),
-    "https_proxy": ("http", "https"),
-    "socks_proxy": ("socks5", "socks5h", "socks4", "socks4a"),
-}
 
 
 @dataclass(frozen=True, repr=False)
@@ -81,54 +75,61 @@ class Connection:
     ca_bundle: str | None = None
     timeout_seconds: float = 30.0
     template_deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
-    max_body_bytes: int = parse.DEFAULT_MAX_BODY_BYTES
-    max_file_bytes: int = parse.DEFAULT_MAX_FILE_BYTES
+    max_body_bytes: int = schema.DEFAULT_MAX_BODY_BYTES
+    max_file_bytes: int = schema.DEFAULT_MAX_FILE_BYTES
     reference_values: dict[str, str | Secret] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
-        api1 = [name for name in parse.API1_FIELDS if getattr(self, name)]
-        api2 = [name for name in parse.API2_FIELDS if getattr(self, name)]
+        api1 = [name for name in schema.API1_FIELDS if getattr(self, name)]
+        api2 = [name for name in schema.API2_FIELDS if getattr(self, name)]
         if api1 and api2:
+            # Named at an API 2.0 field: API 1.0 accepts no new applications, so the 1.0 keys
+            # are more likely the ones meant.
             raise ConfigurationError(
                 f"the connection mixes API 1.0 credentials ({', '.join(api1)}) with API 2.0 "
-                f"credentials ({', '.join(api2)}): give one set only"
+                f"credentials ({', '.join(api2)}): give one set only",
+                field=api2[0],
             )
         for given, needed, version in (
-            (api1, parse.API1_FIELDS, "1.0"),
-            (api2, parse.API2_FIELDS, "2.0"),
+            (api1, schema.API1_FIELDS, ApiVersion.V1),
+            (api2, schema.API2_FIELDS, ApiVersion.V2),
         ):
             missing = [name for name in needed if name not in given]
             if given and missing:
                 raise ConfigurationError(
                     f"the API {version} credentials are incomplete: {', '.join(missing)} "
-                    f"{'is' if len(missing) == 1 else 'are'} missing"
+                    f"{'is' if len(missing) == 1 else 'are'} missing",
+                    field=missing[0],
                 )
         if not api1 and not api2:
             raise ConfigurationError(
                 "the connection has no credentials: give application_id, application_key, "
-                "access_key and secret_key (API 1.0) or client_id and client_secret (API 2.0)"
+                "access_key and secret_key (API 1.0) or client_id and client_secret (API 2.0)",
+                field=schema.API1_FIELDS[0],
             )
+        if not self.base_url:  # the same check as the client's, so the file fails first
+            schema.api_region(self.region, self.api_version)
 
     @classmethod
     def from_mapping(
         cls, data: Mapping[str, Any], *, env: Mapping[str, str] = _NO_ENV
     ) -> Connection:
         """Validate one connection given as a mapping (a file's table, the platform's fields)."""
-        merged = parse.apply_env(data, env)
-        scrub = Redactor(parse.raw_secrets(merged))
-        for name in ("socks_proxy", "https_proxy"):
-            if isinstance(merged.get(name), str):
-                scrub.add(SecretUrl(merged[name]))
+        merged = connection_file.apply_env(data, env)
+        scrub = Redactor(connection_file.raw_secrets(merged))
+        for item in schema.FIELDS:
+            if item.userinfo and isinstance(merged.get(item.id), str):
+                scrub.add(SecretUrl(merged[item.id]))
         try:
-            parse.check_keys(data)
+            connection_file.check_keys(data)
             return _build(cls, merged)
         except ConfigurationError as exc:
-            raise ConfigurationError(scrub(exc.message)) from None
+            raise ConfigurationError(scrub(exc.message), field=exc.field) from None
 
     @property
-    def api_version(self) -> int:
-        """1 for the four API 1.0 keys, 2 for OAuth 2 client credentials."""
-        return 2 if self.client_id else 1
+    def api_version(self) -> ApiVersion:
+        """`ApiVersion.V1` ("1.0") for the four API 1.0 keys, `V2` ("2.0") for an OAuth client."""
+        return ApiVersion.V2 if self.client_id else ApiVersion.V1
 
     @property
     def proxy(self) -> str | None:
@@ -146,7 +147,7 @@ class Connection:
         from mimecast_soar.api import Api1Credentials, Api2Credentials, ClientSettings
 
         credentials: Api1Credentials | Api2Credentials
-        if self.api_version == 2:
+        if self.api_version is ApiVersion.V2:
             credentials = Api2Credentials(
                 client_id=_given(self.client_id), client_secret=_given(self.client_secret)
             )
@@ -171,7 +172,7 @@ class Connection:
     def redactor(self) -> Redactor:
         """A redactor of every secret of the connection, secret reference values included."""
         secrets: list[Secret] = [
-            value for name in parse.SECRET_FIELDS if (value := getattr(self, name)) is not None
+            value for name in schema.SECRET_FIELDS if (value := getattr(self, name)) is not None
         ]
         secrets.extend(v for v in self.reference_values.values() if isinstance(v, Secret))
         secrets.extend(url for url in (self.socks_proxy, self.https_proxy) if url is not None)
@@ -202,42 +203,31 @@ def _given(value: _T | None) -> _T:
 
 
 def _build(cls: type[Connection], data: Mapping[str, Any]) -> Connection:
-    references = parse.reference_values(data.get("reference_values"))
+    references = connection_file.reference_values(data.get(schema.REFERENCE_VALUES.id))
     context = {k: v.get() if isinstance(v, Secret) else v for k, v in references.items()}
-    deadline = parse.seconds(
-        data.get("template_deadline_seconds"),
-        "template_deadline_seconds",
-        default=DEFAULT_DEADLINE_SECONDS,
-    )
+    deadline = schema.TEMPLATE_DEADLINE_SECONDS.value(data.get("template_deadline_seconds"))
     renderer = TemplateRenderer(
         limits=RenderLimits(deadline),
         secret_names=frozenset(k for k, v in references.items() if isinstance(v, Secret)),
     )
-    texts: dict[str, Any] = {}
-    for name in parse.TEXT_FIELDS:
-        value = parse.text(data.get(name), name)
-        if value is not None:
-            value = _render(renderer, value, name, context)
-            _check_url(value, name)
-        if name in parse.SECRET_FIELDS and value:
-            texts[name] = Secret(value)
-        elif name in _URL_SCHEMES and name != "base_url" and value:
-            texts[name] = SecretUrl(value)  # a proxy URL may carry a password
+    values: dict[str, Any] = {"reference_values": references}
+    for item in schema.FIELDS:
+        if item.kind is Kind.REFERENCES:
+            continue
+        if item.kind in (Kind.BOOL, Kind.SECONDS, Kind.BYTES):
+            values[item.id] = item.value(data.get(item.id))
+            continue
+        # A text kind: reference values are rendered into it before it is checked.
+        text = item.text(data.get(item.id))
+        if text is not None:
+            text = item.check(_render(renderer, text, item.id, context)) or None
+        if text is not None and item.secret:
+            values[item.id] = Secret(text)
+        elif text is not None and item.userinfo:
+            values[item.id] = SecretUrl(text)  # a proxy URL may carry a password
         else:
-            texts[name] = value or None
-    return cls(
-        **texts,
-        verify_ssl=parse.boolean(data.get("verify_ssl"), "verify_ssl", default=True),
-        timeout_seconds=parse.seconds(data.get("timeout_seconds"), "timeout_seconds", default=30.0),
-        template_deadline_seconds=deadline,
-        max_body_bytes=parse.byte_count(
-            data.get("max_body_bytes"), "max_body_bytes", default=parse.DEFAULT_MAX_BODY_BYTES
-        ),
-        max_file_bytes=parse.byte_count(
-            data.get("max_file_bytes"), "max_file_bytes", default=parse.DEFAULT_MAX_FILE_BYTES
-        ),
-        reference_values=references,
-    )
+            values[item.id] = text
+    return cls(**values)
 
 
 def _render(renderer: TemplateRenderer, text: str, name: str, context: Mapping[str, str]) -> str:
@@ -247,29 +237,12 @@ def _render(renderer: TemplateRenderer, text: str, name: str, context: Mapping[s
             known = ", ".join(sorted(context)) or "none"
             raise ConfigurationError(
                 f"{name} uses {', '.join(unknown)}, which is not a reference value "
-                f"(reference values: {known})"
+                f"(reference values: {known})",
+                field=name,
             )
         return renderer.render(text, context, input_id=name, label=name).strip()
     except InvalidInputError as exc:
-        raise ConfigurationError(exc.message) from None
-
-
-def _check_url(value: str, name: str) -> None:
-    schemes = _URL_SCHEMES.get(name)
-    if schemes is None:
-        return
-    scheme, sep, rest = value.partition("://")
-    if not sep or scheme.lower() not in schemes or not rest.strip("/"):
-        raise ConfigurationError(
-            f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
-        )
-    # A CR or LF would split the request line into a header of the server's choosing.
-    bad = next((c for c in value if c.isspace() or not c.isprintable()), None)
-    if bad is not None:
-        raise ConfigurationError(
-            f"{name} must not contain spaces or control characters "
-            f"(it has {bad!r} at position {value.index(bad)})"
-        )
+        raise ConfigurationError(exc.message, field=name) from None
 
 
 def load_connection(
@@ -281,51 +254,10 @@ def load_connection(
     syntax error); `MIMECAST_<KEY>` variables in `env` override the file's fields.
     """
     source = Path(path)
-    data = parse.read_file(source)
-    wanted = label or env.get(parse.ENV_PREFIX + "LABEL", "").strip() or None
-    chosen, where = _select(data, wanted, source.name)
+    data = connection_file.read_file(source)
+    wanted = label or connection_file.label_from_env(env)
+    chosen, where = connection_file.select(data, wanted, source.name)
     try:
         return Connection.from_mapping(chosen, env=env)
     except ConfigurationError as exc:
-        raise ConfigurationError(f"{where}: {exc.message}") from None
-
-
-def _select(data: dict[str, Any], label: str | None, name: str) -> tuple[Mapping[str, Any], str]:
-    if "connections" not in data:
-        given = data.get("label")
-        if label is not None and given is None:
-            raise ConfigurationError(
-                f"{name} has no connection labelled {label!r}: its one connection has no label"
-            )
-        if label is not None and str(given) != label:
-            raise ConfigurationError(
-                f"{name} has no connection labelled {label!r}; it holds only {str(given)!r}"
-            )
-        return data, name
-    others = [key for key in data if key != "connections"]
-    if others:
-        raise ConfigurationError(
-            f"{name}: with `connections`, fields belong inside each connection, not at the top "
-            f"(found {', '.join(others)})"
-        )
-    table = data["connections"]
-    if not isinstance(table, dict) or not table:
-        raise ConfigurationError(f"{name}: `connections` must be a non-empty table of connections")
-    labels = ", ".join(sorted(table))
-    if label is None:
-        if len(table) > 1:
-            raise ConfigurationError(
-                f"{name} holds several connections; choose one with --label: {labels}"
-            )
-        label = next(iter(table))
-    if label not in table:
-        raise ConfigurationError(f"{name} has no connection labelled {label!r}; labels: {labels}")
-    chosen = table[label]
-    if not isinstance(chosen, dict):
-        raise ConfigurationError(f"{name}: connection {label!r} must be a table")
-    inner = chosen.get("label")
-    if inner is not None and str(inner) != label:
-        raise ConfigurationError(
-            f"{name}: connection {label!r} has a different label {str(inner)!r}"
-        )
-    return {**chosen, "label": label}, f"{name} [{label}]"
+        raise ConfigurationError(f"{where}: {exc.message}", field=exc.field) from None
