@@ -16,21 +16,28 @@ from dataclasses import dataclass
 __all__ = [
     "ACCOUNT",
     "ADD_GROUP_MEMBER",
+    "CREATE_MANAGED_URL",
     "CREATE_POLICY",
     "DECODE_URL",
+    "DELETE_MANAGED_URL",
     "DELETE_POLICY",
     "ENDPOINTS",
     "FIND_GROUPS",
+    "FIND_REMEDIATION_INCIDENTS",
+    "GET_ALL_MANAGED_URLS",
     "GET_GROUP_MEMBERS",
     "GET_HOLD_MESSAGE_LIST",
     "GET_HOLD_SUMMARY_LIST",
     "GET_MESSAGE_INFO",
     "GET_POLICY",
+    "GET_REMEDIATION_INCIDENT",
     "HOLD_REJECT",
     "HOLD_RELEASE",
     "MESSAGE_SEARCH",
     "PERMIT_OR_BLOCK_SENDER",
+    "REMEDIATION_CREATE",
     "REMOVE_GROUP_MEMBER",
+    "SEARCH_FILE_HASH",
     "TTP_ATTACHMENT_LOGS",
     "TTP_IMPERSONATION_LOGS",
     "TTP_URL_LOGS",
@@ -111,6 +118,22 @@ CREATE_POLICY = Endpoint("/api/policy/blockedsenders/create-policy", mutating=Tr
 GET_POLICY = Endpoint("/api/policy/blockedsenders/get-policy", mutating=False)
 DELETE_POLICY = Endpoint("/api/policy/blockedsenders/delete-policy", mutating=True)
 PERMIT_OR_BLOCK_SENDER = Endpoint("/api/managedsender/permit-or-block-sender", mutating=True)
+
+# Threat remediation (docs/mimecast-api.md §12.1): incidents that pull delivered mail out of
+# mailboxes, and the one-year file-hash lookup. find-incidents answers `data[0].incidents[]` or a
+# flat `data[]` (sources disagree), so its records are read as `data` items and unwrapped by the
+# action.
+REMEDIATION_CREATE = Endpoint("/api/ttp/remediation/create", mutating=True)
+GET_REMEDIATION_INCIDENT = Endpoint("/api/ttp/remediation/get-incident", mutating=False)
+FIND_REMEDIATION_INCIDENTS = Endpoint(
+    "/api/ttp/remediation/find-incidents", mutating=False, page_size=100
+)
+SEARCH_FILE_HASH = Endpoint("/api/ttp/remediation/search-hash", mutating=False)
+
+# Managed URLs of URL Protect (§12.2): block or permit entries; the list is flat in `data[]`.
+CREATE_MANAGED_URL = Endpoint("/api/ttp/url/create-managed-url", mutating=True)
+GET_ALL_MANAGED_URLS = Endpoint("/api/ttp/url/get-all-managed-urls", mutating=False, page_size=100)
+DELETE_MANAGED_URL = Endpoint("/api/ttp/url/delete-managed-url", mutating=True)
 
 #: Every endpoint above, in declaration order (collected, so no second list to keep).
 ENDPOINTS: tuple[Endpoint, ...] = tuple(
