@@ -1,4 +1,4 @@
-"""Managed URLs (issue 14): block, permit, list and delete URL Protect entries, over loopback HTTP."""
+"""Managed URLs (issue 14): block, permit, list and delete URL Protect entries, over HTTP."""
 
 from __future__ import annotations
 
