@@ -1,10 +1,12 @@
 """`make demo`: a short phishing-response playbook against the bundled simulator.
 
-Starts the simulator in-process on a free loopback port and runs seven steps over small tables,
+Starts the simulator in-process on a free loopback port and runs its steps over small tables,
 each step's output feeding the next, as a playbook on the platform would: list held messages,
 release two, reject one with a reason, fetch a message's details, pull the day's malicious URL
-clicks, add the clicked sender to a group, and create a blocked-sender policy for it. Prints a
-summary table per step. Needs no account and no network beyond loopback.
+clicks, remove the clicked email from every mailbox (a remediation incident, polled until every
+mailbox is done) and block its link, add the clicked sender to a group, and create a
+blocked-sender policy for it. Prints a summary table per step. Needs no account and no network
+beyond loopback.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rich.table import Table
 
 from mimecast_soar.actions import BatchWindow, get_action
 from mimecast_soar.actions.spec import Row
+from mimecast_soar.demo_remediation import DEMO_SECONDS_PER_MAILBOX, remediate
 from mimecast_soar.runtime.connection import Connection
 from mimecast_soar.runtime.session import run_action
 
@@ -144,7 +147,7 @@ class Playbook:
 
 
 async def playbook(connection: Connection, console: Console) -> int:
-    """The seven steps; returns the number of unexpected errors."""
+    """The playbook's steps; returns the number of unexpected errors."""
     now = datetime.now(UTC)
     book = Playbook(connection, console, BatchWindow.last_hours(24 * 7, now))
     trigger = [{"lhub_id": 1, "analyst": "soc@example.com"}]
@@ -205,6 +208,7 @@ async def playbook(connection: Connection, console: Console) -> int:
         and not str(row["fromUserEmailAddress"]).endswith("@example.com")
     ]
     sender = senders[0] if senders else "phisher@bad-actor.example.net"
+    unexpected += await remediate(book, [row for _, row in clicks if row.get("messageId")][:1])
     groups = await book.run(
         "Find the blocked-senders group", "find_groups", trigger, {"query": "Blocked"}, GROUPS
     )
@@ -239,7 +243,9 @@ def run_demo(out: IO[str]) -> int:
 
     console = Console(file=out, width=None if out.isatty() else 140)
     started = time.perf_counter()
-    with SimServer(SimConfig(seed=7)) as server:
+    with SimServer(
+        SimConfig(seed=7, remediation_seconds_per_mailbox=DEMO_SECONDS_PER_MAILBOX)
+    ) as server:
         console.rule("[bold]mimecast-soar demo[/bold]")
         console.print(
             f"Simulator at {server.base_url} (API 1.0, signed requests). "

@@ -104,6 +104,9 @@ def test_demo_runs_the_playbook_and_succeeds() -> None:
         "Reject the phish",
         "Details of",
         "malicious URL clicks",
+        "Remove the clicked email from every mailbox",
+        "Block the clicked link for everyone",
+        "identified = removed + failed: done",
         "Add the clicked sender",
         "Block the sender by policy",
     ):

@@ -68,12 +68,14 @@ def test_every_action_gives_the_same_rows_under_api_2_0_as_under_api_1_0(
     assert outputs[0] == outputs[1]
 
 
+CLOCK_FIELDS = ("createTime", "lastUpdated", "create", "modified", "start", "end")
+
+
 def _without_times(value: Any) -> Any:
-    """`value` without the server clock's fields (a policy's createTime and lastUpdated)."""
+    """`value` without the server clock's fields (a policy's createTime and lastUpdated, an
+    incident's create and modified, and the default search window of a new incident)."""
     if isinstance(value, dict):
-        return {
-            k: _without_times(v) for k, v in value.items() if k not in ("createTime", "lastUpdated")
-        }
+        return {k: _without_times(v) for k, v in value.items() if k not in CLOCK_FIELDS}
     if isinstance(value, list | tuple):
         return [_without_times(item) for item in value]
     return value

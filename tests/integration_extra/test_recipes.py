@@ -190,6 +190,55 @@ def _policies_left(step: Step) -> None:
     assert not gone & {policy["id"] for policy in row["data"]}
 
 
+def _remediation_clicks(step: Step) -> None:
+    assert {row["scanResult"] for row in step.succeeded()} == {"malicious"}
+
+
+def _delivered(step: Step) -> None:
+    rows = step.succeeded()
+    asked = {row["messageId"] for row in step.table("clicked-emails.jsonl")}
+    assert {row["original_lhub_id"] for row in rows} <= asked
+    assert "archived" in {row.get("status") for row in rows}
+
+
+def _incidents(step: Step) -> None:
+    wanted = step.table("to-remediate.jsonl")
+    rows = step.succeeded(at_least=len(wanted))
+    assert len(rows) == len(wanted)
+    assert {row["searchCriteria"]["messageId"] for row in rows} == {r["messageId"] for r in wanted}
+    assert all(row["type"] == "manual" and row["identified"] >= 1 for row in rows)
+
+
+def _blocked_urls(step: Step) -> None:
+    clicked = {row["url"] for row in step.table("remediation-clicks.jsonl")}
+    rows = step.succeeded(at_least=len(clicked))
+    assert len(rows) == len(clicked)
+    assert {row["action"] for row in rows} == {"block"}
+    assert step.state()["managed_urls"] >= len(clicked)
+
+
+def _remediated(step: Step) -> None:
+    rows = step.succeeded(at_least=len(step.table("incidents.jsonl")))
+    assert [row["id"] for row in rows] == [row["id"] for row in step.table("incidents.jsonl")]
+    for row in rows:
+        assert row["identified"] == row["successful"] + row["failed"] >= 1, row
+    assert sum(row["successful"] for row in rows) >= 1
+
+
+def _unblocked(step: Step) -> None:
+    made = [row["id"] for row in step.table("blocked-urls.jsonl")]
+    rows = step.succeeded(at_least=len(made))
+    assert [row["id"] for row in rows] == made
+    assert all(row["deleted"] is True for row in rows)
+
+
+def _urls_left(step: Step) -> None:
+    gone = {row["id"] for row in step.table("blocked-urls.jsonl")}
+    rows = step.succeeded()
+    assert rows
+    assert not gone & {row["id"] for row in rows}
+
+
 CHECKS: dict[str, Callable[[Step], None]] = {
     "decoded.jsonl": _decoded,
     "clicks.jsonl": _clicks,
@@ -208,6 +257,13 @@ CHECKS: dict[str, Callable[[Step], None]] = {
     "removed.jsonl": _removed,
     "permitted.jsonl": _permitted,
     "policies-left.jsonl": _policies_left,
+    "remediation-clicks.jsonl": _remediation_clicks,
+    "delivered.jsonl": _delivered,
+    "incidents.jsonl": _incidents,
+    "blocked-urls.jsonl": _blocked_urls,
+    "remediated.jsonl": _remediated,
+    "unblocked.jsonl": _unblocked,
+    "managed-urls-left.jsonl": _urls_left,
 }
 
 

@@ -240,6 +240,7 @@ def scenarios(
         state, made_bypass_id
     ).items():
         found[action_id] = Scenario(rows, settings, check, files_dir=folder)
+    found.update(_respond_scenarios(state, tracked))
     assert set(found) == set(REGISTRY), "every action needs an end-to-end scenario"
     # The bad fourth rows: (extra settings, row values, what the error row says).
     bad: dict[str, tuple[dict[str, str], Row, str]] = {
@@ -267,6 +268,13 @@ def scenarios(
         ),
         "manage_sender": ({}, {"s": "a", "t": "b@example.com"}, "not a valid email address"),
         "decode_url": ({}, {"u": "x"}, "is not an http or https URL"),
+        "create_remediation_incident": ({}, {"v": "no-at-sign"}, "not an Internet Message-ID"),
+        "get_remediation_incident": ({}, {"i": ""}, "Incident ID is required"),
+        "find_remediation_incidents": ({}, {"q": ""}, "Query is required"),
+        "search_file_hash": ({}, {"h": "xyz"}, "is not a file hash"),
+        "block_url": ({}, {"u": "https://x.example.net/#top"}, "has a fragment"),
+        "permit_url": ({}, {"u": "https://x.example.net/#top"}, "has a fragment"),
+        "delete_managed_url": ({}, {"v": ""}, "URL or Entry ID is required"),
     }
     bad.update(RESPOND_BAD)
     for action_id, (settings, values, error) in bad.items():
@@ -277,6 +285,55 @@ def scenarios(
     assert len(tracked) >= 3
     assert len(held) >= 9
     return found
+
+
+def _respond_scenarios(state: SimState, tracked: list[Any]) -> dict[str, Scenario]:
+    """Remediation and managed URLs (issue 14), from the seeded incidents and entries."""
+    world = state.world
+    incidents = list(world.incidents)[:3]
+    codes = [world.incidents[i].code for i in incidents]
+    entries = list(world.managed_urls)[:3]
+    ever = {"start_time": "2000-01-01", "end_time": "2100-01-01"}
+    return {
+        "create_remediation_incident": Scenario(
+            _rows([{"v": m.internet_id.strip("<>")} for m in tracked[:3]]),
+            {"search_by": "message_id", "value": "{{ v }}", "reason": "end-to-end"},
+            _that(lambda rows: all(row["code"].startswith("TR-") for row in rows)),
+        ),
+        "get_remediation_incident": Scenario(
+            _rows([{"i": i} for i in incidents]),
+            {"incident_id": "{{ i }}"},
+            _that(lambda rows: [row["id"] for row in rows] == incidents),
+        ),
+        "find_remediation_incidents": Scenario(
+            _rows([{"q": code} for code in codes]),
+            {"search_field": "code", "query": "{{ q }}", **ever},
+            _that(lambda rows: sorted(row["code"] for row in rows) == sorted(codes)),
+        ),
+        "search_file_hash": Scenario(
+            _rows([{"h": f"{n:064x},{n:032x}"} for n in range(3)]),
+            {"hashes": "{{ h }}"},
+            _that(lambda rows: [row["detected"] for row in rows] == [False] * 6),
+        ),
+        "block_url": Scenario(
+            _rows([{"u": f"https://blocked{n}.example.net/x"} for n in range(3)]),
+            {"url": "{{ u }}", "comment": "end-to-end"},
+            _that(lambda rows: {row["action"] for row in rows} == {"block"}),
+        ),
+        "permit_url": Scenario(
+            _rows([{"u": f"permitted{n}.example.org"} for n in range(3)]),
+            {"url": "{{ u }}", "match_type": "domain", "disable_log_click": "true"},
+            _that(lambda rows: all(row["disableLogClick"] is True for row in rows)),
+        ),
+        "list_managed_urls": Scenario(
+            _rows([{}] * 3), {}, _that(lambda rows: len(rows) == 3 * len(world.managed_urls))
+        ),
+        "delete_managed_url": Scenario(
+            _rows([{"v": entry} for entry in entries]),
+            {"url_or_id": "{{ v }}"},
+            _that(lambda rows: sorted(row["id"] for row in rows) == sorted(entries)),
+        ),
+    }
 
 
 def check_rows(scenario: Scenario, rows: list[Row]) -> None:

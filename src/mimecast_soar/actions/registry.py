@@ -24,6 +24,7 @@ from mimecast_soar.actions.directory import (
     GET_GROUP_MEMBERS,
     REMOVE_GROUP_MEMBER,
 )
+from mimecast_soar.actions.file_hash import SEARCH_FILE_HASH
 from mimecast_soar.actions.finder import FIND_MESSAGES
 from mimecast_soar.actions.forensics import (
     DOWNLOAD_ATTACHMENT,
@@ -33,8 +34,19 @@ from mimecast_soar.actions.forensics import (
 from mimecast_soar.actions.groups import CREATE_GROUP, UPDATE_GROUP
 from mimecast_soar.actions.hold import REJECT_MESSAGE, RELEASE_MESSAGE
 from mimecast_soar.actions.hold_list import GET_HOLD_MESSAGE_LIST, GET_HOLD_SUMMARY
+from mimecast_soar.actions.managed_urls import (
+    BLOCK_URL,
+    DELETE_MANAGED_URL,
+    LIST_MANAGED_URLS,
+    PERMIT_URL,
+)
 from mimecast_soar.actions.messages import GET_MESSAGE_DETAILS
 from mimecast_soar.actions.policy import CREATE_POLICY, DELETE_POLICY, GET_POLICY
+from mimecast_soar.actions.remediation import (
+    CREATE_REMEDIATION_INCIDENT,
+    FIND_REMEDIATION_INCIDENTS,
+    GET_REMEDIATION_INCIDENT,
+)
 from mimecast_soar.actions.senders import MANAGE_SENDER
 from mimecast_soar.actions.spec import ActionSpec
 from mimecast_soar.actions.ttp import (
@@ -65,6 +77,16 @@ EXTRA_ACTIONS: tuple[ActionSpec, ...] = (
     GET_HOLD_SUMMARY,
     MANAGE_SENDER,
     DECODE_URL,
+    # Respond: remediate delivered mail, block URLs (issue 14).
+    CREATE_REMEDIATION_INCIDENT,
+    GET_REMEDIATION_INCIDENT,
+    FIND_REMEDIATION_INCIDENTS,
+    SEARCH_FILE_HASH,
+    BLOCK_URL,
+    PERMIT_URL,
+    LIST_MANAGED_URLS,
+    DELETE_MANAGED_URL,
+    # Respond: groups, audit, SPF bypass, forensics (issue 14).
     CREATE_GROUP,
     UPDATE_GROUP,
     GET_AUDIT_EVENTS,

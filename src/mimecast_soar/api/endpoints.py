@@ -18,12 +18,16 @@ __all__ = [
     "ADD_GROUP_MEMBER",
     "CREATE_BYPASS_POLICY",
     "CREATE_GROUP",
+    "CREATE_MANAGED_URL",
     "CREATE_POLICY",
     "DECODE_URL",
     "DELETE_BYPASS_POLICY",
+    "DELETE_MANAGED_URL",
     "DELETE_POLICY",
     "ENDPOINTS",
     "FIND_GROUPS",
+    "FIND_REMEDIATION_INCIDENTS",
+    "GET_ALL_MANAGED_URLS",
     "GET_ARCHIVED_FILE",
     "GET_ARCHIVED_MESSAGE_DETAIL",
     "GET_ARCHIVED_MESSAGE_PART",
@@ -35,11 +39,14 @@ __all__ = [
     "GET_HOLD_SUMMARY_LIST",
     "GET_MESSAGE_INFO",
     "GET_POLICY",
+    "GET_REMEDIATION_INCIDENT",
     "HOLD_REJECT",
     "HOLD_RELEASE",
     "MESSAGE_SEARCH",
     "PERMIT_OR_BLOCK_SENDER",
+    "REMEDIATION_CREATE",
     "REMOVE_GROUP_MEMBER",
+    "SEARCH_FILE_HASH",
     "TTP_ATTACHMENT_LOGS",
     "TTP_IMPERSONATION_LOGS",
     "TTP_URL_LOGS",
@@ -146,6 +153,22 @@ DELETE_BYPASS_POLICY = Endpoint("/api/policy/antispoofing-bypass/delete-policy",
 GET_ARCHIVED_MESSAGE_DETAIL = Endpoint("/api/archive/get-message-detail", mutating=False)
 GET_ARCHIVED_MESSAGE_PART = Endpoint("/api/archive/get-message-part", mutating=False)
 GET_ARCHIVED_FILE = Endpoint("/api/archive/get-file", mutating=False)
+
+# Threat remediation (docs/mimecast-api.md §12.1): incidents that pull delivered mail out of
+# mailboxes, and the one-year file-hash lookup. find-incidents answers `data[0].incidents[]` or a
+# flat `data[]` (sources disagree), so its records are read as `data` items and unwrapped by the
+# action.
+REMEDIATION_CREATE = Endpoint("/api/ttp/remediation/create", mutating=True)
+GET_REMEDIATION_INCIDENT = Endpoint("/api/ttp/remediation/get-incident", mutating=False)
+FIND_REMEDIATION_INCIDENTS = Endpoint(
+    "/api/ttp/remediation/find-incidents", mutating=False, page_size=100
+)
+SEARCH_FILE_HASH = Endpoint("/api/ttp/remediation/search-hash", mutating=False)
+
+# Managed URLs of URL Protect (§12.2): block or permit entries; the list is flat in `data[]`.
+CREATE_MANAGED_URL = Endpoint("/api/ttp/url/create-managed-url", mutating=True)
+GET_ALL_MANAGED_URLS = Endpoint("/api/ttp/url/get-all-managed-urls", mutating=False, page_size=100)
+DELETE_MANAGED_URL = Endpoint("/api/ttp/url/delete-managed-url", mutating=True)
 
 #: Every endpoint above, in declaration order (collected, so no second list to keep).
 ENDPOINTS: tuple[Endpoint, ...] = tuple(
