@@ -35,7 +35,7 @@ from mimecast_soar.api.auth_oauth import TOKEN_FORM_TYPE, OAuthAuth
 from mimecast_soar.api.credentials import Api1Credentials, Credentials, api_version, secrets_of
 from mimecast_soar.api.download import DEFAULT_MAX_FILE_BYTES, Downloaded, FileSink
 from mimecast_soar.api.envelope import MimecastResponse, encode_request, parse_envelope
-from mimecast_soar.api.failures import (
+from mimecast_soar.api.http_errors import (
     error_for_exception,
     error_for_status,
     reset_ms_of,
