@@ -159,11 +159,6 @@ class MimecastClient:
         """Masks every secret of the credentials, the proxy password and every OAuth token."""
         return self._redactor
 
-    @property
-    def rate_gate(self) -> RateGate:
-        """The gate every call of this client waits on while the quota is exhausted."""
-        return self._gate
-
     async def __aenter__(self) -> Self:
         return self
 
