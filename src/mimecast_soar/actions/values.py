@@ -139,8 +139,8 @@ def parse_time(value: Any, *, label: str, default: datetime) -> datetime:
         except ValueError:
             raise InvalidInputError(
                 f"{label} is not a date and time: {show_value(value)}. "
-                "Use 2011-12-03T10:15:30+0000, ISO 8601 (2011-12-03T10:15:30Z), a date (2011-12-03) "
-                "or epoch seconds/milliseconds"
+                "Use 2011-12-03T10:15:30+0000, ISO 8601 (2011-12-03T10:15:30Z), a date (2011-12-03)"
+                " or epoch seconds/milliseconds"
             ) from None
         parsed = datetime(day.year, day.month, day.day)
     if parsed.tzinfo is None:
