@@ -513,10 +513,6 @@ def _cmd_demo(out: IO[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `mimecast-soar` console script."""
-    # httpx imports its own command line (click, pygments, most of rich) when those happen to be
-    # installed, as they are beside uvicorn and rich: about a fifth of our start-up, for nothing.
-    # A None entry makes that optional import fail, so httpx keeps its stub instead.
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     parser = _parser()
     args = parser.parse_args(argv)
     out = sys.stdout

@@ -130,14 +130,14 @@ def test_names_labels_and_descriptions_come_from_the_page(action_id: str) -> Non
     if action_id == "get_policy":  # the page has no section for Get Policy, only its name
         return
     # Where we correct the page (§7), the page's text is the one kept beside ours.
-    assert (spec.seed_description or spec.description) in FORM_TEXTS
+    assert (spec.page_description or spec.description) in FORM_TEXTS
     for row in CONTRACT[action_id][1]:
         if row.origin == "ours":
             continue
         item = spec.input(row.id)
         assert f"{item.label}:" in FORM_TEXTS or f"{item.label}," in FORM_TEXTS
         # The first words of the page's help text (its "Jinja-template" wording varies).
-        page_text = item.seed_description or item.description
+        page_text = item.page_description or item.description
         words = page_text.replace("Jinja-template", "").split()[:6]
         assert " ".join(words[1:5]) in FORM_TEXTS, row.id
 
@@ -161,11 +161,11 @@ def _corrections_in_the_doc() -> set[tuple[str, str, str, str]]:
 def _corrections_in_the_specs() -> set[tuple[str, str, str, str]]:
     rows: set[tuple[str, str, str, str]] = set()
     for spec in ACTIONS:
-        if spec.seed_description is not None:
-            rows.add((spec.name, "(summary)", spec.seed_description, spec.description))
+        if spec.page_description is not None:
+            rows.add((spec.name, "(summary)", spec.page_description, spec.description))
         for item in spec.inputs:
-            if item.seed_description is not None:
-                rows.add((spec.name, item.label, item.seed_description, item.description))
+            if item.page_description is not None:
+                rows.add((spec.name, item.label, item.page_description, item.description))
     return rows
 
 

@@ -22,8 +22,10 @@ from tests.support.simadmin import SimAdmin
 
 # Modules nothing on the `run` / `devo exec` paths needs when no input holds a template:
 # Jinja and our sandbox, the live display (standard error is a pipe here), the simulator's
-# server stack, and the manifest and code generation of `actions` / `devo bundle`.
+# server stack, the manifest and code generation of `actions` / `devo bundle`, and httpx (only
+# the tests use it; the client runs on aiohttp).
 HEAVY = (
+    "httpx",
     "jinja2",
     "mimecast_soar.runtime._sandbox",
     "mimecast_soar.runtime._guards",

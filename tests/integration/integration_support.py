@@ -14,12 +14,18 @@ from mimecast_soar.runtime.session import run_action
 Output = list[tuple[Any, dict[str, Any]]]
 
 
-class Run:
-    """One action run's output pairs and the notices it emitted."""
+class Run(list[tuple[Any, dict[str, Any]]]):
+    """One action run: its `(original_lhub_id, row)` pairs in output order (the run is that
+    list) and the notices it emitted."""
 
     def __init__(self, output: Output, notices: list[str]) -> None:
-        self.output = output
+        super().__init__(output)
         self.notices = notices
+
+    @property
+    def output(self) -> Output:
+        """The `(original_lhub_id, row)` pairs, as a plain list."""
+        return list(self)
 
     @property
     def ids(self) -> list[Any]:
@@ -68,6 +74,11 @@ async def run(
 def mimecast_time(moment: datetime) -> str:
     """The body date form the client must send: `2011-12-03T10:15:30+0000`."""
     return format_mimecast_time(moment)
+
+
+def rows_of(output: Output, lhub_id: Any) -> list[dict[str, Any]]:
+    """The rows correlated to one input row."""
+    return [row for rid, row in output if rid == lhub_id]
 
 
 def ok(**fields: Any) -> dict[str, Any]:

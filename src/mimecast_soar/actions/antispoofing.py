@@ -15,12 +15,12 @@ array is read as its one object.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from mimecast_soar.actions.common import first_data
 from mimecast_soar.actions.inputs import Inputs
+from mimecast_soar.actions.policy import described_policy
 from mimecast_soar.actions.spec import (
     ActionContext,
     ActionSpec,
@@ -102,18 +102,7 @@ def _check_target(policy: Mapping[str, Any], side: str) -> None:
 
 def parse_bypass_policy(text: str) -> dict[str, Any]:
     """The rendered Policy input as a checked policy object; `InvalidInputError` otherwise."""
-    try:
-        policy = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidInputError(
-            f"Policy is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})",
-            input_id="policy",
-        ) from None
-    if not isinstance(policy, dict):
-        raise InvalidInputError("Policy must be a JSON object", input_id="policy")
-    description = policy.get("description")
-    if not isinstance(description, str) or not description.strip():
-        raise InvalidInputError("Policy needs a non-empty description", input_id="policy")
+    policy = described_policy(text)
     conditions = policy.get("conditions")
     if conditions is not None and not isinstance(conditions, dict):
         raise InvalidInputError("Policy conditions must be a JSON object", input_id="policy")

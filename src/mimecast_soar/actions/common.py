@@ -1,7 +1,7 @@
 """Inputs and output shapes that several actions share, declared once.
 
-The texts of Start Time, End Time, Oldest First and Page Size are the seed's. The helpers turn a
-Mimecast response or a paginated pull into the output rows of docs/integration-spec.md §3.
+The texts of Start Time, End Time, Oldest First and Page Size are the Devo page's. The helpers
+turn a Mimecast response or a paginated pull into the output rows of docs/integration-spec.md §3.
 """
 
 from __future__ import annotations
@@ -53,12 +53,12 @@ END_TIME = InputSpec(
 OLDEST_FIRST = InputSpec(
     id="oldest_first",
     label="Oldest First",
-    # The seed's text has it backwards: true asks Mimecast for the oldest log first.
+    # The Devo page's text has it backwards: true asks Mimecast for the oldest log first.
     description=(
         "Orders results with the oldest first when true, the most recent first when false. "
         "(Default is false)."
     ),
-    seed_description="Orders results with the most recent first. (Default is false).",
+    page_description="Orders results with the most recent first. (Default is false).",
     kind=InputKind.PARAM,
     required=False,
     default="false",

@@ -4,7 +4,7 @@ Mimecast pages: find-groups, get-group-members, add-group-member under
 .../endpoint-reference/directory/, and remove-group-member
 (https://www.mimecast.com/de/developer/documentation/remove-group-member/); docs/mimecast-api.md
 §7.8–7.10. Records are wrapped one level down (`data[0].folders`, `data[0].groupMembers`); a
-group's name is its `description`. Remove group member, beyond the seed, undoes Add group member
+group's name is its `description`. Remove group member, our own action, undoes Add group member
 with the same inputs.
 """
 
@@ -89,12 +89,12 @@ MEMBERS_INPUTS = (
     InputSpec(
         id="query",
         label="Query",
-        # The seed copied Find groups' text: this filters the group's members.
+        # The Devo page copied Find groups' text: this filters the group's members.
         description=(
             "Jinja-templated text containing query. A character string to search for in the "
             "members' email addresses, domains and names. Example: {{query_column}}"
         ),
-        seed_description=(
+        page_description=(
             "Jinja-templated text containing query. A character string to search for in the "
             "groups. Example: {{query_column}}"
         ),

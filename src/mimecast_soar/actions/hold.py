@@ -159,7 +159,7 @@ REJECT_MESSAGE = ActionSpec(
         "Rejects held messages: Mimecast does not deliver them and, unless Notify Sender is "
         "false, sends the rejection message back to the sender."
     ),
-    seed_description="Rejects hold the message.",
+    page_description="Rejects hold the message.",
     endpoints=(endpoints.HOLD_REJECT,),
     output=OutputShape.SINGLE,
     inputs=REJECT_INPUTS,

@@ -1,11 +1,12 @@
-"""Listing held messages: Get Hold Message List and (beyond the seed) Get Hold Summary.
+"""Listing held messages: Get Hold Message List and (our own) Get Hold Summary.
 
 Mimecast pages: get-hold-message-list under
 https://integrations.mimecast.com/documentation/endpoint-reference/message-queues/ (facts in
-docs/mimecast-api.md §7.1). Records are flat in `data[]`. Beyond the seed: the list's `filterBy`
-(route, held group) and get-hold-summary-list (`"data": []`, one `{policyInfo, numberOfItems}`
-per policy). The `searchBy` field names follow the connection's API version; a sender IP filter
-needs API 2.0 (API 1.0 cannot search by it and held records carry no IP to check).
+docs/mimecast-api.md §7.1). Records are flat in `data[]`. Ours, not the Devo page's: the list's
+`filterBy` (route, held group) and get-hold-summary-list (`"data": []`, one
+`{policyInfo, numberOfItems}` per policy). The `searchBy` field names follow the connection's
+API version; a sender IP filter needs API 2.0 (API 1.0 cannot search by it and held records
+carry no IP to check).
 """
 
 from __future__ import annotations

@@ -20,11 +20,6 @@ _MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
 _SCHEMES = ("", "http", "https")
 
 
-def is_file_hash(text: str) -> bool:
-    """True for an MD5, SHA-1 or SHA-256 value in hex (any case)."""
-    return bool(_HASH.match(text.strip().lower()))
-
-
 def file_hash(text: str, *, label: str, input_id: str) -> str:
     """The hash in lower case; anything else is an error naming the value."""
     value = text.strip().lower()

@@ -32,8 +32,8 @@ DETAILS_INPUTS = (
             "look up.",
             required=True,
         ),
-        # The seed copied Release Message's text: nothing is released here.
-        seed_description=(
+        # The Devo page copied Release Message's text: nothing is released here.
+        page_description=(
             "Column name from the parent table that contains the ID for messages to be released."
         ),
     ),

@@ -90,8 +90,9 @@ def _check_type(policy: Mapping[str, Any], side: str) -> None:
             )
 
 
-def parse_policy(text: str) -> dict[str, Any]:
-    """The rendered Policy input as a validated policy object (flat or nested form)."""
+def described_policy(text: str) -> dict[str, Any]:
+    """The rendered Policy input as a JSON object with a non-empty description, which is what
+    every policy Mimecast creates needs first; `InvalidInputError` otherwise."""
     try:
         policy = json.loads(text)
     except json.JSONDecodeError as error:
@@ -104,6 +105,12 @@ def parse_policy(text: str) -> dict[str, Any]:
     description = policy.get("description")
     if not isinstance(description, str) or not description.strip():
         raise InvalidInputError("Policy needs a non-empty description", input_id="policy")
+    return policy
+
+
+def parse_policy(text: str) -> dict[str, Any]:
+    """The rendered Policy input as a validated policy object (flat or nested form)."""
+    policy = described_policy(text)
     _check_type(policy, "from")
     _check_type(policy, "to")
     from_part = policy.get("fromPart")

@@ -1,10 +1,10 @@
-"""The registry of actions: the seed's twelve in its order, then those beyond the seed.
+"""The registry of actions: the Devo page's twelve in its order, then our own.
 
 Everything that lists actions reads a `Registry`: the command line, the manifest, the docs and
 the platform bundle read `REGISTRY`, and a test may build its own with one more spec
-(`REGISTRY.with_actions(spec)`) without changing the shared one. `SEED_ACTIONS` are the twelve of
-the user's page; the others (`spec.extra`) close the loops around them (undo, id lookup, sender
-lists).
+(`REGISTRY.with_actions(spec)`) without changing the shared one. `DEVO_PAGE_ACTIONS` are the
+twelve of the integration's Devo page; `OUR_ACTIONS` (`spec.extra`) close the loops around them
+(undo, id lookup, sender lists) and add the response actions.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from mimecast_soar.actions.ttp import (
     GET_TTP_URL_LOGS,
 )
 
-SEED_ACTIONS: tuple[ActionSpec, ...] = (
+DEVO_PAGE_ACTIONS: tuple[ActionSpec, ...] = (
     GET_HOLD_MESSAGE_LIST,
     REJECT_MESSAGE,
     RELEASE_MESSAGE,
@@ -70,7 +70,7 @@ SEED_ACTIONS: tuple[ActionSpec, ...] = (
     CREATE_POLICY,
     GET_POLICY,
 )
-EXTRA_ACTIONS: tuple[ActionSpec, ...] = (
+OUR_ACTIONS: tuple[ActionSpec, ...] = (
     REMOVE_GROUP_MEMBER,
     DELETE_POLICY,
     FIND_MESSAGES,
@@ -130,7 +130,7 @@ class Registry(Mapping[str, ActionSpec]):
         return Registry(self.actions + specs)
 
     def find(self, action_id: str) -> ActionSpec:
-        """The action with this id (or seed name, any case); KeyError lists the known ids."""
+        """The action with this id (or name, any case); KeyError lists the known ids."""
         if action_id in self._by_id:
             return self._by_id[action_id]
         wanted = action_id.strip().lower()
@@ -161,10 +161,10 @@ class Registry(Mapping[str, ActionSpec]):
         return forms[found[0]] if found else None
 
 
-REGISTRY = Registry(SEED_ACTIONS + EXTRA_ACTIONS)
+REGISTRY = Registry(DEVO_PAGE_ACTIONS + OUR_ACTIONS)
 ACTIONS: tuple[ActionSpec, ...] = REGISTRY.actions
 
 
 def get_action(action_id: str) -> ActionSpec:
-    """The action of `REGISTRY` with this id (or seed name, any case); see `Registry.find`."""
+    """The action of `REGISTRY` with this id (or name, any case); see `Registry.find`."""
     return REGISTRY.find(action_id)

@@ -49,13 +49,13 @@ class OutputShape(StrEnum):
 
 @dataclass(frozen=True)
 class InputSpec:
-    """One input of an action, as the seed shows it and as our runtime treats it."""
+    """One input of an action, as the Devo page shows it and as our runtime treats it."""
 
     id: str
     label: str
     description: str
     kind: InputKind
-    #: What the seed's form marks as required (the platform's UI flag).
+    #: What the Devo page's form marks as required (the platform's UI flag).
     required: bool = False
     #: The value used when the input is empty, as text (`"true"`, `"100"`, `"all"`).
     default: str | None = None
@@ -69,7 +69,7 @@ class InputSpec:
     #: origin `ours`). Every input of an action of our own is ours anyway.
     extra: bool = False
     #: The Devo page's help text where `description` corrects it (docs/integration-spec.md §7).
-    seed_description: str | None = None
+    page_description: str | None = None
     #: Bounds of an `int` input (checked per row and, for a value fixed for the run, up front).
     minimum: int = 1
     maximum: int | None = None
@@ -215,7 +215,7 @@ class ActionSpec:
     #: An action of our own: not on the Devo page.
     extra: bool = False
     #: The Devo page's summary where `description` corrects it (docs/integration-spec.md §7).
-    seed_description: str | None = None
+    page_description: str | None = None
 
     def __post_init__(self) -> None:
         if not self.endpoints:

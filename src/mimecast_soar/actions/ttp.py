@@ -4,7 +4,7 @@ Mimecast pages: get-ttp-url-logs, get-ttp-impersonation-protect-logs and
 get-ttp-attachment-protection-logs under .../endpoint-reference/logs-and-statistics/
 (docs/mimecast-api.md §7.5–7.7). Records are wrapped one level down (`data[0].clickLogs`,
 `data[0].impersonationLogs`, `data[0].attachmentLogs`); the window keys are `from`/`to`.
-Beyond the seed: the impersonation filters `taggedMalicious`, `identifiers` and `actions`
+Ours, not the Devo page's: the impersonation filters `taggedMalicious`, `identifiers` and `actions`
 (§7.6), and Decode URL, POST /api/ttp/url/decode-url with `data[0].url`, answered with
 `{url, success}` (§11).
 """
@@ -68,7 +68,7 @@ def _logs_action(
 ) -> ActionSpec:
     """A TTP log action: window, order, filters; one row per record, capped by Page Size.
 
-    `extras` are filters beyond the seed, declared after the seed's inputs; `build` reads them.
+    `extras` are filters of our own, declared after the Devo page's inputs; `build` reads them.
     """
     inputs = (OLDEST_FIRST, *filters, START_TIME, END_TIME, PAGE_SIZE, *extras)
 
@@ -123,7 +123,7 @@ GET_TTP_URL_LOGS = _logs_action(
 )
 
 SEARCH_FIELDS = ("senderAddress", "recipientAddress", "subject", "definition", "all")
-# The seed's `definition` is the API's `policy` search field (docs/mimecast-api.md §7.6).
+# The Devo page's `definition` is the API's `policy` search field (docs/mimecast-api.md §7.6).
 _SEARCH_FIELD_WIRE = {"definition": "policy"}
 
 
@@ -256,7 +256,7 @@ GET_TTP_ATTACHMENT_LOGS = _logs_action(
     description="This action will bring TTP attachment protection logs.",
     endpoint=endpoints.TTP_ATTACHMENT_LOGS,
     filters=(
-        # The seed labels this input "Route" but it filters by the scan result
+        # The Devo page labels this input "Route" but it filters by the scan result
         # (docs/integration-spec.md §4.7).
         _select(
             "result",

@@ -42,13 +42,6 @@ class BatchWindow:
         end = (now or datetime.now(UTC)).astimezone(UTC)
         return cls(end - timedelta(hours=hours), end)
 
-    @classmethod
-    def from_epoch_ms(cls, start_ms: int, end_ms: int) -> BatchWindow:
-        """The platform's form: `__execution_start_time_ms` / `__execution_end_time_ms`."""
-        return cls(
-            datetime.fromtimestamp(start_ms / 1000, UTC), datetime.fromtimestamp(end_ms / 1000, UTC)
-        )
-
 
 def is_empty(value: Any) -> bool:
     """None, an empty or all-blank text, or an empty collection."""
@@ -83,7 +76,7 @@ def parse_bool(value: Any, *, label: str, default: bool) -> bool:
     if word is not None:
         return word
     raise InvalidInputError(
-        f"{label} must be true or false ({BOOLEAN_WORDS}), got {_show(value)}", input_id=None
+        f"{label} must be true or false ({BOOLEAN_WORDS}), got {show_value(value)}", input_id=None
     )
 
 
@@ -103,7 +96,7 @@ def parse_int(
     ):
         number = int(value)
     if number is None:
-        raise InvalidInputError(f"{label} must be a whole number, got {_show(value)}")
+        raise InvalidInputError(f"{label} must be a whole number, got {show_value(value)}")
     if number < minimum or (maximum is not None and number > maximum):
         upper = f" and at most {maximum}" if maximum is not None else ""
         raise InvalidInputError(f"{label} must be at least {minimum}{upper}, got {number}")
@@ -119,7 +112,7 @@ def parse_choice(value: Any, *, label: str, options: tuple[str, ...], default: s
         if option.lower() == text.lower():
             return option
     raise InvalidInputError(
-        f"{label} must be one of {', '.join(options)}; got {_show(value)}",
+        f"{label} must be one of {', '.join(options)}; got {show_value(value)}",
     )
 
 
@@ -128,7 +121,7 @@ def parse_time(value: Any, *, label: str, default: datetime) -> datetime:
     if is_empty(value):
         return default
     if isinstance(value, bool):
-        raise InvalidInputError(f"{label} must be a date and time, got {_show(value)}")
+        raise InvalidInputError(f"{label} must be a date and time, got {show_value(value)}")
     if isinstance(value, int | float):
         return _from_epoch(value, label)
     text = as_text(value).strip()
@@ -145,8 +138,9 @@ def parse_time(value: Any, *, label: str, default: datetime) -> datetime:
             day = date.fromisoformat(text)
         except ValueError:
             raise InvalidInputError(
-                f"{label} is not a date and time: {_show(value)}. Use 2011-12-03T10:15:30+0000, "
-                "ISO 8601 (2011-12-03T10:15:30Z), a date (2011-12-03) or epoch seconds/milliseconds"
+                f"{label} is not a date and time: {show_value(value)}. "
+                "Use 2011-12-03T10:15:30+0000, ISO 8601 (2011-12-03T10:15:30Z), a date (2011-12-03)"
+                " or epoch seconds/milliseconds"
             ) from None
         parsed = datetime(day.year, day.month, day.day)
     if parsed.tzinfo is None:
@@ -197,11 +191,8 @@ def is_email(text: str) -> bool:
     return is_domain(match.group("domain"))
 
 
-def _show(value: Any, limit: int = 80) -> str:
+def show_value(value: Any, limit: int = 80) -> str:
     """A value quoted for an error sentence, shortened so a 1 MB value cannot flood a row."""
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
     text = text.replace("\n", "\\n").replace("\r", "\\r")
     return text if len(text) <= limit else text[: limit - 3] + "...'"
-
-
-show_value = _show

@@ -4,11 +4,11 @@ Knows HTTP and Mimecast, nothing about tables, templates or the platform. Start 
 `MimecastClient` and `ClientSettings`; errors are those of `mimecast_soar.errors`.
 
 Modules, one concept each: `regions` (hosts), `credentials`, `auth_hmac` (API 1.0 signing),
-`auth_oauth` (API 2.0 tokens), `envelope` (meta/data/fail), `failures` (HTTP and transport
-errors to typed errors), `pagination`, `retry` (policy and loop), `rate_gate` (shared pause on an
-exhausted quota), `answer` (answers and bounded bodies), `transport` (the aiohttp session),
-`client`. `endpoints` declares every Mimecast path we call, once, with whether it changes state;
-`account` is the connection test's call.
+`auth_oauth` (API 2.0 tokens), `envelope` (meta/data/fail), `http_errors` (HTTP statuses and
+transport exceptions to typed errors), `pagination`, `retry` (policy and loop), `rate_gate`
+(shared pause on an exhausted quota), `answer` (answers and bounded bodies), `transport` (the
+aiohttp session), `client`. `endpoints` declares every Mimecast path we call, once, with whether
+it changes state; `account` is the connection test's call.
 """
 
 from mimecast_soar.api.auth_hmac import HmacAuth

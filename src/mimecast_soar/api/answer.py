@@ -1,7 +1,7 @@
 """A server's answer as the client keeps it, and reading its body within a bound.
 
 `Answer` is the status, the headers (a case-insensitive mapping) and the decoded body; the rest
-of the client (failures, envelope, rate gate) sees only this, never the HTTP library's types.
+of the client (HTTP errors, envelope, rate gate) sees only this, never the HTTP library's types.
 
 `read_body` turns the raw body stream into the decoded body without ever holding more than
 ``max_body_bytes`` of it plus one chunk:
@@ -28,15 +28,11 @@ from mimecast_soar.errors import ResponseFormatError
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
-    "EXCERPT_BYTES",
     "Answer",
     "check_header_values",
     "content_coding",
     "read_body",
 ]
-
-#: How much of a body an error message may look at.
-EXCERPT_BYTES = 1024
 
 # Control characters other than HTAB: never valid in a field value (RFC 9110 §5.5).
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")

@@ -34,7 +34,7 @@ import orjson
 from mimecast_soar.api.answer import Answer
 from mimecast_soar.api.credentials import Api2Credentials
 from mimecast_soar.api.envelope import excerpt
-from mimecast_soar.api.failures import error_for_status, mimecast_code_and_message
+from mimecast_soar.api.http_errors import error_for_status, mimecast_code_and_message
 from mimecast_soar.errors import AuthenticationError
 from mimecast_soar.safetext import safe_text
 from mimecast_soar.secret import Redactor

@@ -35,7 +35,7 @@ from mimecast_soar.api.auth_oauth import TOKEN_FORM_TYPE, OAuthAuth
 from mimecast_soar.api.credentials import Api1Credentials, Credentials, api_version, secrets_of
 from mimecast_soar.api.download import DEFAULT_MAX_FILE_BYTES, Downloaded, FileSink
 from mimecast_soar.api.envelope import MimecastResponse, encode_request, parse_envelope
-from mimecast_soar.api.failures import (
+from mimecast_soar.api.http_errors import (
     error_for_exception,
     error_for_status,
     reset_ms_of,
@@ -158,11 +158,6 @@ class MimecastClient:
     def redactor(self) -> Redactor:
         """Masks every secret of the credentials, the proxy password and every OAuth token."""
         return self._redactor
-
-    @property
-    def rate_gate(self) -> RateGate:
-        """The gate every call of this client waits on while the quota is exhausted."""
-        return self._gate
 
     async def __aenter__(self) -> Self:
         return self

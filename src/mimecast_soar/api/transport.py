@@ -138,7 +138,7 @@ class HttpSender:
     """How `MimecastClient` sends: one lazily made `aiohttp.ClientSession` and its settings.
 
     `post` returns an `Answer` whose body is read and decoded within `max_body_bytes`; failures
-    are the library's exceptions, which `mimecast_soar.api.failures.transport_failures` lists and
+    are the library's exceptions, which `mimecast_soar.api.http_errors.transport_failures` lists and
     `error_for_exception` maps.
     """
 

@@ -2,7 +2,7 @@
 
 The SDK learns an action from a function's signature and docstring (docs/devo-runtime-contract.md
 §1), so the module is generated as plain source rather than built at run time: each
-action is an explicit `@action("Seed Name")` function named by the action id, Column inputs as
+action is an explicit `@action("Action Name")` function named by the action id, Column inputs as
 plain arguments and Jinja inputs annotated `JinjaTemplatedStr`, with `:param`, `:label` and
 `:optional` tags from the spec. Parameters are `ActionParam`s, the connection fields the
 integration declares on the Devo form (`connection_schema.FORM_FIELDS`) `ConnectionParam`s

@@ -16,7 +16,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from mimecast_soar.api import RetryPolicy
-from mimecast_soar.api.failures import error_for_exception, transport_failures
+from mimecast_soar.api.http_errors import error_for_exception, transport_failures
 from mimecast_soar.errors import (
     AuthenticationError,
     BindingExpiredError,

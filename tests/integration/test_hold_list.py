@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from extra_support import assert_error_row, ok, run
+from integration_support import assert_error_row, ok, run
 
 from mimecast_soar.actions import BatchWindow
 from mimecast_soar.runtime.connection import Connection

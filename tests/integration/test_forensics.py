@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from extra_support import assert_error_row
+from integration_support import assert_error_row
 
 from mimecast_soar.actions import BatchWindow
 from mimecast_soar.runtime.connection import Connection
@@ -187,12 +187,12 @@ async def test_forensics_failures_and_bad_input_are_error_rows(
 
 
 async def test_a_file_over_max_file_bytes_is_refused_and_nothing_is_left(
-    sim: SimAdmin, extra_server: Any, window: BatchWindow, tmp_path: Path
+    sim: SimAdmin, sim_server: Any, window: BatchWindow, tmp_path: Path
 ) -> None:
     message = _archived(sim, large=True)
-    detail = await _detail(sim, Connection.from_mapping(extra_server.connection()), window, message)
+    detail = await _detail(sim, Connection.from_mapping(sim_server.connection()), window, message)
     attachment = next(a for a in detail["attachments"] if a["size"] == LARGE)
-    small = Connection.from_mapping({**extra_server.connection(), "max_file_bytes": LARGE - 1})
+    small = Connection.from_mapping({**sim_server.connection(), "max_file_bytes": LARGE - 1})
     [(_, refused)] = await _run(
         "download_attachment",
         [{}],

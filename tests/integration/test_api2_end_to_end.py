@@ -54,15 +54,15 @@ async def run_scenario(
 
 @pytest.mark.parametrize("action_id", ACTION_IDS)
 def test_every_action_gives_the_same_rows_under_api_2_0_as_under_api_1_0(
-    extra_server: SimServer, week: BatchWindow, action_id: str
+    sim_server: SimServer, week: BatchWindow, action_id: str
 ) -> None:
     outputs = []
     for api_version in (1, 2):
-        scenario, logged = prepare(extra_server, action_id)
-        connection = Connection.from_mapping(extra_server.connection(api_version=api_version))
+        scenario, logged = prepare(sim_server, action_id)
+        connection = Connection.from_mapping(sim_server.connection(api_version=api_version))
         output = anyio.run(run_scenario, action_id, scenario, connection, week)
         check_rows(scenario, [{"original_lhub_id": i, **row} for i, row in output])
-        log = extra_server.app.state.sim.request_log()[logged:]
+        log = sim_server.app.state.sim.request_log()[logged:]
         assert {e["auth"] for e in log if e["path"] != "/oauth/token"} == {f"api{api_version}"}
         outputs.append(_without_times(output))
     assert outputs[0] == outputs[1]

@@ -29,7 +29,7 @@ from mimecast_soar.api import (
     OAuthAuth,
     RetryPolicy,
 )
-from mimecast_soar.api.failures import error_for_exception
+from mimecast_soar.api.http_errors import error_for_exception
 from mimecast_soar.errors import MimecastError
 
 PATH = "/api/account/get-account"

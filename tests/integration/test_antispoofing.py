@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from extra_support import assert_error_row, run
+from integration_support import assert_error_row, run
 
 from mimecast_soar.actions import BatchWindow
 from mimecast_soar.actions.antispoofing import one_policy

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from extra_support import assert_error_row, run
+from integration_support import assert_error_row, run
 
 from mimecast_soar.actions import BatchWindow
 from mimecast_soar.actions.values import format_mimecast_time

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from extra_support import assert_error_row, ok, run
+from integration_support import assert_error_row, ok, run
 
 from mimecast_soar.actions import BatchWindow
 from mimecast_soar.errors import ConfigurationError

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from extra_support import assert_error_row, run
+from integration_support import assert_error_row, run
 
 from mimecast_soar.actions import BatchWindow
 from mimecast_soar.runtime.connection import Connection

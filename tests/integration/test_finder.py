@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from extra_support import NO_RESULTS, assert_error_row, ok, rows_of, run
+from integration_support import NO_RESULTS, assert_error_row, ok, rows_of, run
 
 from mimecast_soar.actions import BatchWindow
 from mimecast_soar.actions.values import format_mimecast_time
