@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from mimecast_soar.actions import BatchWindow, get_action
 from mimecast_soar.actions.spec import ActionSpec, Row
 from mimecast_soar.runtime.connection import Connection
+from mimecast_soar.runtime.paging import PullStart
 from mimecast_soar.runtime.resolve import RowResolver, check_settings
 from mimecast_soar.runtime.runner import ProgressSink, RowSink, RunSummary, TableRunner
 from mimecast_soar.runtime.tables import InputRow
@@ -51,12 +52,14 @@ async def run_to_sink(
     stop: anyio.Event | None = None,
     on_row_start: Callable[[], None] | None = None,
     interrupt: threading.Event | None = None,
+    first_pull: PullStart | None = None,
 ) -> RunSummary:
     """Run `spec` over `rows`, writing output rows to `sink`. Raises only before any call.
 
     Setting `stop` starts no further row (see `TableRunner`); cancelling the call after that
     still writes what finished. Setting `interrupt` (from a signal handler) stops a template
-    while it renders; set `stop` with it.
+    while it renders; set `stop` with it. `first_pull` is where the first row's record pull
+    goes on (a resumed run, `runtime.paging`).
     """
     from mimecast_soar.api import MimecastClient
 
@@ -92,6 +95,7 @@ async def run_to_sink(
             progress=progress,
             stop=stop,
             on_row_start=on_row_start,
+            first_pull=first_pull,
         )
         summary = await runner.run(rows)
         summary.notices = notices
