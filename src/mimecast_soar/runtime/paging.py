@@ -22,6 +22,7 @@ action (it would be journaled past rows it had not yet yielded).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,9 +57,17 @@ class PagedContext:
     """A row's `ActionContext` whose first pull reads ahead, is marked page by page and, for a
     resumed row, starts where the journal says (see the module docstring)."""
 
-    def __init__(self, inner: ActionContext, start: PullStart | None = None) -> None:
+    def __init__(
+        self,
+        inner: ActionContext,
+        start: PullStart | None = None,
+        offer: Callable[[PageMark], bool] = lambda _mark: False,
+    ) -> None:
         self._inner = inner
         self._start = start
+        self._offer = offer
+        #: Marks `offer` could not take (a full output stream): the runner sends them before
+        #: the row's next output row.
         self.marks: deque[PageMark] = deque()
         self._pulls: list[Pagination] = []
 
@@ -102,7 +111,12 @@ class PagedContext:
         self._inner.notice(text)
 
     def _mark(self, records: int, token: str) -> None:
-        self.marks.append(PageMark(records, token))
+        # Offered at once: the next page may be long on its way, and the rows before the mark
+        # are already in the output stream (the pull is asked for a record only after the row
+        # of the one before was sent), so the writer can journal the point meanwhile.
+        mark = PageMark(records, token)
+        if self.marks or not self._offer(mark):
+            self.marks.append(mark)
 
     async def aclose(self) -> None:
         """Stop every pull of the row from reading ahead (the row is over, or cancelled)."""

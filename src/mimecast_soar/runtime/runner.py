@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import anyio
@@ -180,6 +181,15 @@ async def _put(stream: MemoryObjectSendStream[_T], item: _T) -> None:
         await stream.send(item)
 
 
+def _offer(stream: MemoryObjectSendStream[_Item], item: _Item) -> bool:
+    """Send if the stream has room, now; False otherwise."""
+    try:
+        stream.send_nowait(item)
+    except anyio.WouldBlock:
+        return False
+    return True
+
+
 async def _acquire(limiter: anyio.Semaphore) -> None:
     """Acquire without an event-loop turn when the semaphore is free."""
     try:
@@ -303,7 +313,9 @@ class TableRunner:
     ) -> None:
         async with send:
             reach = RowReach()
-            paged = PagedContext(self.context, slot.pull) if self._records else None
+            paged = None
+            if self._records:
+                paged = PagedContext(self.context, slot.pull, partial(_offer, send))
             # A resumed row that had written rows ends without the row of an empty pull.
             resumed = slot.pull is not None and slot.pull.rows > 0
             try:
@@ -471,16 +483,23 @@ class TableRunner:
             slot = self._pending[0]
             if not slot.started:
                 break  # neither this row nor any later one was sent
-            rows: list[Row] = []
+            items: list[_Item] = []
             while True:
                 try:
-                    item = slot.receive.receive_nowait()
+                    items.append(slot.receive.receive_nowait())
                 except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
                     break
-                if not isinstance(item, PageMark):  # a finished row is journaled as done
-                    rows.append(item)
             if not slot.finished and not self.spec.mutating:
-                break  # an unfinished read is pulled again by a resumed run
+                # An unfinished read is pulled again by a resumed run, from its last page mark:
+                # write the pages it had sent in full.
+                marked = [i for i, item in enumerate(items) if isinstance(item, PageMark)]
+                for item in items[: marked[-1] + 1] if marked else ():
+                    if isinstance(item, PageMark):
+                        self._page_done(slot, item)
+                    else:
+                        self._write(slot, item)
+                break
+            rows = [item for item in items if not isinstance(item, PageMark)]
             for row in rows:
                 self._write(slot, row)
             if not slot.finished and slot.written == 0:
