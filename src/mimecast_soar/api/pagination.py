@@ -228,6 +228,9 @@ class Pagination:
         if self.prefetch and token is not None and (wanted is None or len(records) < wanted):
             self._ahead = asyncio.ensure_future(self._read(token))
             self._ahead.add_done_callback(_retrieve)
+            # Let the request leave now, before this page's records are handed out: otherwise
+            # it waits until the consumer next waits, after the whole page.
+            await asyncio.sleep(0)
 
 
 def _retrieve(task: asyncio.Task[_Page]) -> None:
