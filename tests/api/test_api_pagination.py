@@ -278,20 +278,37 @@ async def test_on_page_reports_each_point_a_pull_can_go_on_from(clock: FakeClock
     assert points == [(3, "t1"), (6, "t2")]
 
 
+class AskedFor:
+    """Serves `pages`, and tells when the page of `token` is asked for."""
+
+    def __init__(self, pages: PagedServer, token: str) -> None:
+        self.pages = pages
+        self.token = token.encode()
+        self.asked = asyncio.Event()
+        self.release = asyncio.Event()
+        self.hold = False
+
+    async def __call__(self, request: Request) -> Reply:
+        if b'"pageToken":"' + self.token + b'"' in request.content:
+            self.asked.set()
+            if self.hold:
+                await self.release.wait()
+        return self.pages(request)
+
+
 @pytest.mark.anyio
 async def test_prefetch_asks_for_the_next_page_while_the_current_one_is_handed_out(
     clock: FakeClock,
 ) -> None:
-    server = Server(PagedServer(total=9, server_page_size=3))
+    handler = AskedFor(PagedServer(total=9, server_page_size=3), "t1")
+    server = Server(handler)
     async with make_client(server, clock) as client:
         pull = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3)
         pull.prefetch = True
         first = await pull.__anext__()
         assert first == {"n": 0}
         with anyio.fail_after(10):  # page 2 is asked for before record 2 of page 1 is wanted
-            while len(server.requests) < 2:
-                await anyio.sleep(0.005)
-        assert server.bodies()[1]["meta"]["pagination"]["pageToken"] == "t1"
+            await handler.asked.wait()
         assert len(server.requests) == 2  # one page ahead, no more
         rest = [record async for record in pull]
     assert [first, *rest] == [{"n": n} for n in range(9)]
@@ -343,37 +360,33 @@ async def test_an_error_on_the_page_read_ahead_comes_after_every_record_before_i
         return pages(request)
 
     seen: list[dict[str, Any]] = []
-    server = Server(handle)
-    with pytest.raises(RequestFailedError, match="err_page_token"):
-        async with make_client(server, clock) as client:
-            pull = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3)
-            pull.prefetch = True
-            async for record in pull:
+
+    async def pull() -> None:
+        async with make_client(Server(handle), clock) as client:
+            pages = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3)
+            pages.prefetch = True
+            async for record in pages:
                 seen.append(record)
                 await anyio.sleep(0.01)  # the failing page has long answered meanwhile
+
+    with pytest.raises(RequestFailedError, match="err_page_token"):
+        await pull()
     assert seen == [{"n": n} for n in range(6)]
 
 
 @pytest.mark.anyio
 async def test_aclose_cancels_the_page_being_read_ahead(clock: FakeClock) -> None:
-    pages = PagedServer(total=9, server_page_size=3)
-    release = asyncio.Event()
-
-    async def handle(request: Request) -> Reply:
-        if b"t1" in request.content:
-            await release.wait()  # page 2 never answers on its own
-        return pages(request)
-
-    server = Server(handle)
+    handler = AskedFor(PagedServer(total=9, server_page_size=3), "t1")
+    handler.hold = True  # page 2 never answers on its own
+    server = Server(handler)
     async with make_client(server, clock) as client:
         pull = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3)
         pull.prefetch = True
         await pull.__anext__()
         with anyio.fail_after(10):
-            while len(server.requests) < 2:
-                await anyio.sleep(0.005)
+            await handler.asked.wait()
             await pull.aclose()
         assert pull._ahead is None
         with pytest.raises(StopAsyncIteration):
             await pull.__anext__()
-        release.set()
+        handler.release.set()

@@ -132,11 +132,13 @@ def test_a_stopped_pull_resumes_from_the_page_after_the_last_one_written(
 
     # What the journal says was written: whole pages, the token of the next one.
     state = read_journal(journal, journal.read_bytes().split(b"\n")[0] + b"\n", out)
-    assert state is not None and state.page is not None
+    assert state is not None
+    assert state.page is not None
     written_pages = state.page.records // PAGE
     assert state.page.records == written_pages * PAGE >= STOP_AFTER_LINES - PAGE
     before = _tokens(admin)
-    assert before[0] is None and len(before) > written_pages
+    assert before[0] is None
+    assert len(before) > written_pages
     assert before[written_pages] == state.page.token
 
     second = _run(_args(conn, table, out, "--resume"))

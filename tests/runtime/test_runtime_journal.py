@@ -213,7 +213,9 @@ def test_a_done_line_supersedes_the_page_lines_of_its_row(
     head = _header(source)
     body = f"{_page(out, 0, 500, 1, 't1')}{_done(out, 2)}".encode()
     state = read_journal(_journal(tmp_path, head + body), head, out)
-    assert state is not None and state.page is None and state.done_rows == 2
+    assert state is not None
+    assert state.page is None
+    assert state.done_rows == 2
 
 
 @pytest.mark.parametrize(
@@ -241,9 +243,7 @@ def test_an_edited_page_line_is_refused(
         read_journal(journal, head, out)
 
 
-def test_page_points_that_go_backwards_are_refused(
-    tmp_path: Path, source: Path, out: Path
-) -> None:
+def test_page_points_that_go_backwards_are_refused(tmp_path: Path, source: Path, out: Path) -> None:
     head = _header(source)
     body = f"{_page(out, 0, 1000, 2, 't2')}{_page(out, 0, 500, 2, 't1')}".encode()
     with pytest.raises(JournalError, match="line 3"):
