@@ -18,7 +18,8 @@ row done, so a state-changing row that was written is never sent again; a record
 that unjournaled group and pulls it again (it is a read). Without a journal (the run before had
 finished: a run journals from its start and removes the journal only when it went through every
 row) the output itself is the record: one line per input row, or, for records actions, one
-input row per group of equal ``original_lhub_id``; a finished run resumes to nothing.
+input row per group of equal ``original_lhub_id``, so a finished run resumes to nothing (when
+the output ends with a line cut short, the run did not finish: its last group is pulled again).
 
 A record pull also journals, after each page whose rows are all written, a ``page`` line: the
 input row in progress, the records taken, the rows written, the output's size and the token of
@@ -169,14 +170,23 @@ def resume_point(
         return start
     if journaled is not None:
         return journaled
-    # No journal: the run finished, so every group of equal ids is a complete input row.
+    # No journal: groups of equal ids. An output that ends with its last complete line is one
+    # a finished run wrote (it removed its journal): every group is a complete input row, and
+    # nothing is pulled again. Anything after (a line cut short) says the run did not finish:
+    # its last group may be incomplete, so it is pulled again.
     done, offset, previous = 0, 0, object()
+    boundaries: list[int] = []
     for end, lhub_id in lines:
         if lhub_id != previous:
+            boundaries.append(offset)
             previous = lhub_id
             done += 1
         offset = end
-    return ResumePoint(done, offset)
+    if offset == output.stat().st_size:
+        return ResumePoint(done, offset)
+    if done <= 1:
+        return ResumePoint()
+    return ResumePoint(done - 1, boundaries[-1])
 
 
 def _point(state: JournalState) -> ResumePoint:
