@@ -46,14 +46,23 @@ def window(sim: SimProcess) -> tuple[str, str]:
     return mimecast_time(anchor - timedelta(days=8)), mimecast_time(anchor + timedelta(hours=1))
 
 
-def pull(sim: SimProcess, kind: str, records: int, work: Path) -> PullRun:
-    """Reset the simulator and pull `records` records with our CLI or the raw fetcher."""
+def pull(
+    sim: SimProcess, kind: str, records: int, work: Path, *, client_src: Path | None = None
+) -> PullRun:
+    """Reset the simulator and pull `records` records with our CLI or the raw fetcher.
+
+    `client_src` runs our CLI from another source tree (an exported earlier commit's ``src``):
+    the "before" of a before/after measurement.
+    """
     sim.reset()
+    env = base_env()
+    if client_src is not None:
+        env["PYTHONPATH"] = str(client_src)
     start, end = window(sim)
     output = work / f"pull-{kind}.jsonl"
     if kind == "raw":
         command = [sys.executable, str(RAW_FETCH), str(sim.connection_file), start, end]
-        measured = run_measured([*command, str(records)], env=base_env(), stdout_path=output)
+        measured = run_measured([*command, str(records)], env=env, stdout_path=output)
         produced = _raw_records(output)
     else:
         table = work / "pull-input.jsonl"
@@ -75,7 +84,7 @@ def pull(sim: SimProcess, kind: str, records: int, work: Path) -> PullRun:
             "--batch-end",
             end,
         ]
-        measured = run_measured(command, env=base_env(), cwd=work)
+        measured = run_measured(command, env=env, cwd=work)
         produced = _count_lines(output)
     output.unlink(missing_ok=True)
     if measured.returncode != 0:

@@ -8,7 +8,9 @@ the date, the commit and the machine.
 Environment:
   BENCH_QUICK=1   a smaller run (fewer rows and records, one repetition): a smoke test
   BENCH_RUNS=N    repetitions of the fast measurements (default 3; 1 when quick)
-  BENCH_ONLY=...  comma-separated sections to run: release, logs, quota, overhead
+  BENCH_ONLY=...  comma-separated sections to run: release, logs, pull25, quota, overhead
+  BENCH_PULL_BASELINE=REF  the git commit whose pull section pull25 compares against (default:
+                  the last one that waited for each page; empty: no before measurement)
   BENCH_CLIENT_PYTHONPATH=DIR  run the clients from another source tree (a before/after run);
                   the table is printed only, results.md is left as it is
 """
@@ -16,10 +18,12 @@ Environment:
 from __future__ import annotations
 
 import bisect
+import io
 import os
 import platform
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +37,8 @@ from measure import median, run_measured
 from simproc import CLI, ROOT, SimProcess
 
 LATENCY_MS = 25.0
+#: The last commit whose log pull fetched a page, then wrote it, then fetched the next.
+SEQUENTIAL_PULL_COMMIT = "2edb8f5"
 SEED_HELD_MARGIN = 50  # held messages beyond what a run releases
 
 
@@ -47,6 +53,7 @@ class Plan:
     concurrencies: tuple[int, ...]
     pull_small: int
     pull_large: int
+    pull_latency: int  # records of the 25 ms pull (pages of 500)
     large_runs: int
     quota_per_second: int
     quota_windows: int
@@ -58,8 +65,8 @@ class Plan:
         quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
         runs = int(os.environ.get("BENCH_RUNS", "1" if quick else "3"))
         if quick:
-            return cls(True, runs, 400, 1, (1, 8, 32), 20_000, 100_000, 1, 50, 3, 300)
-        return cls(False, runs, 2000, 1, (1, 8, 32), 100_000, 1_000_000, 1, 100, 6, 1000)
+            return cls(True, runs, 400, 1, (1, 8, 32), 20_000, 100_000, 20_000, 1, 50, 3, 300)
+        return cls(False, runs, 2000, 1, (1, 8, 32), 100_000, 1_000_000, 100_000, 1, 100, 6, 1000)
 
 
 @dataclass
@@ -210,6 +217,81 @@ def section_logs(plan: Plan, work: Path, table: Table) -> None:
     )
 
 
+def export_source(ref: str, target: Path) -> Path | None:
+    """The ``src`` tree of commit `ref`, extracted under `target` (None when git cannot)."""
+    try:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", ref, "src"], cwd=ROOT, capture_output=True
+        )
+    except OSError:
+        return None
+    if archive.returncode != 0:
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(target, filter="data")
+    return target / "src"
+
+
+def section_pull_latency(plan: Plan, work: Path, table: Table) -> None:
+    """2b. Log pull at 25 ms per page: records/s against the raw rate, peak RSS before/after.
+
+    A real Mimecast page is further away than loopback: with the latency, a pull that waits for
+    each page and then writes it loses the writing time on every page, while one that asks for
+    the next page before writing the current one keeps up with the raw fetch. "Before" is the
+    same pull run from `SEQUENTIAL_PULL_COMMIT`'s source (`BENCH_PULL_BASELINE` overrides it).
+    """
+    records = plan.pull_latency
+    section = f"2b log pull at {LATENCY_MS:.0f} ms/page"
+    ref = os.environ.get("BENCH_PULL_BASELINE", SEQUENTIAL_PULL_COMMIT)
+    before_src = export_source(ref, work / "pull-baseline") if ref else None
+    kinds: list[tuple[str, Path | None]] = [("raw", None), ("ours", None)]
+    if before_src is not None:
+        kinds.append(("before", before_src))
+    found: dict[str, list[bench_logs.PullRun]] = {kind: [] for kind, _ in kinds}
+    extra = ["--ttp-url-logs", str(records)]
+    with SimProcess(work, latency_ms=LATENCY_MS, extra=extra) as sim:
+        for _ in range(plan.runs):
+            for kind, src in kinds:  # interleaved, so drift hits every variant
+                run_kind = "raw" if kind == "raw" else "ours"
+                found[kind].append(bench_logs.pull(sim, run_kind, records, work, client_src=src))
+    runs_text = f" ({plan.runs} run{'s' if plan.runs > 1 else ''})"
+    raw_rate = median([r.records_per_second for r in found["raw"]])
+    table.add(section, f"records/s at {records:,}", "raw fetch" + runs_text, f"{raw_rate:,.0f}")
+    rss = {kind: median([r.measured.peak_rss_mb for r in runs]) for kind, runs in found.items()}
+    labels = {"before": f"`run` before ({ref})", "ours": "`run get_ttp_url_logs`"}
+    for kind in ("before", "ours"):
+        if kind not in found:
+            continue
+        runs = found[kind]
+        rate = median([r.records_per_second for r in runs])
+        cpu = median([r.measured.cpu_seconds for r in runs])
+        share = rate / raw_rate
+        mine = kind == "ours"
+        table.add(
+            section,
+            f"records/s at {records:,}",
+            labels[kind] + runs_text,
+            f"{rate:,.0f} (client CPU {cpu:.1f} s)",
+            f"{share:.0%} of raw",
+            "≥95% of raw" if mine else "",
+            share >= 0.95 if mine else None,
+        )
+    for kind in ("before", "ours"):
+        if kind not in found:
+            continue
+        mine = kind == "ours"
+        growth = rss["ours"] / rss["before"] - 1 if "before" in rss else None
+        table.add(
+            section,
+            f"peak RSS at {records:,}",
+            labels[kind],
+            f"{rss[kind]:.0f} MB",
+            f"{growth:+.0%} vs before" if mine and growth is not None else "",
+            "within 20% of before" if mine else "",
+            abs(growth) <= 0.2 if mine and growth is not None else None,
+        )
+
+
 def quota_use(times: list[float], quota: int, window_seconds: float) -> float:
     """How full the quota was kept: calls per sliding window over `quota`, averaged.
 
@@ -341,6 +423,7 @@ def machine() -> str:
 SECTIONS: dict[str, Callable[[Plan, Path, Table], None]] = {
     "release": section_release,
     "logs": section_logs,
+    "pull25": section_pull_latency,
     "quota": section_quota,
     "overhead": section_overhead,
 }
@@ -382,7 +465,7 @@ def main(argv: Sequence[str]) -> int:
         f"- run: `make bench` ({mode}; {plan.runs} repetition(s) of the fast measurements, "
         f"medians; {elapsed:.0f} s in all)\n"
         f"- simulator: `mimecast-soar sim` in its own process (uvicorn, loopback), latency "
-        f"{LATENCY_MS:.0f} ms for sections 1 and 3, 0 ms for 2 and 4\n\n"
+        f"{LATENCY_MS:.0f} ms for sections 1, 2b and 3, 0 ms for 2 and 4\n\n"
     )
     text = header + table.markdown()
     print()

@@ -388,7 +388,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         job,
         rows,
         say=_say,
-        progress=make_progress(sys.stderr),
+        progress=make_progress(sys.stderr, rows_to=sys.stdout if args.output == "-" else None),
         count_rows=None if from_stdin else lambda: count_rows(args.input),
     )
     for line in outcome.report(spec.name):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import anyio
 import orjson
 import pytest
 from api_fakes import FakeClock, Reply, Request, Server, envelope, make_client, reply
@@ -233,3 +235,158 @@ async def test_page_size_must_be_positive(clock: FakeClock) -> None:
     async with make_client(Server(lambda request: reply()), clock) as client:
         with pytest.raises(ValueError, match="page_size"):
             client.paginate(HOLD_LIST, [], records_key=None, page_size=0)
+
+
+@pytest.mark.anyio
+async def test_a_pull_started_from_a_token_asks_for_that_page_and_keeps_the_cap(
+    clock: FakeClock,
+) -> None:
+    server = Server(PagedServer(total=20, server_page_size=3))
+    async with make_client(server, clock) as client:
+        pull = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3, max_records=10)
+        pull.start_from("t2", 6)  # a resumed run: pages 1 and 2 were written
+        records = [record async for record in pull]
+    assert records == [{"n": n} for n in range(6, 10)]
+    assert pull.records == 10
+    assert pull.truncated is True
+    bodies = server.bodies()
+    assert bodies[0]["meta"]["pagination"] == {"pageSize": 3, "pageToken": "t2"}
+
+
+@pytest.mark.anyio
+async def test_a_pull_cannot_be_told_where_to_start_once_it_started(clock: FakeClock) -> None:
+    server = Server(PagedServer(total=6, server_page_size=3))
+    async with make_client(server, clock) as client:
+        pull = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3)
+        await pull.__anext__()
+        with pytest.raises(RuntimeError, match="before it starts"):
+            pull.start_from("t1", 3)
+
+
+@pytest.mark.anyio
+async def test_on_page_reports_each_point_a_pull_can_go_on_from(clock: FakeClock) -> None:
+    server = Server(PagedServer(total=8, server_page_size=3))
+    points: list[tuple[int, str]] = []
+    async with make_client(server, clock) as client:
+        pull = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3)
+        pull.on_page = lambda records, token: points.append((records, token))
+        seen = 0
+        async for _record in pull:
+            seen += 1
+            # Told only once every record of the pages before was handed out.
+            assert all(records <= seen - 1 for records, _ in points)
+    assert points == [(3, "t1"), (6, "t2")]
+
+
+class AskedFor:
+    """Serves `pages`, and tells when the page of `token` is asked for."""
+
+    def __init__(self, pages: PagedServer, token: str) -> None:
+        self.pages = pages
+        self.token = token.encode()
+        self.asked = asyncio.Event()
+        self.release = asyncio.Event()
+        self.hold = False
+
+    async def __call__(self, request: Request) -> Reply:
+        if b'"pageToken":"' + self.token + b'"' in request.content:
+            self.asked.set()
+            if self.hold:
+                await self.release.wait()
+        return self.pages(request)
+
+
+@pytest.mark.anyio
+async def test_prefetch_asks_for_the_next_page_while_the_current_one_is_handed_out(
+    clock: FakeClock,
+) -> None:
+    handler = AskedFor(PagedServer(total=9, server_page_size=3), "t1")
+    server = Server(handler)
+    async with make_client(server, clock) as client:
+        pull = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3)
+        pull.prefetch = True
+        first = await pull.__anext__()
+        assert first == {"n": 0}
+        with anyio.fail_after(10):  # page 2 is asked for before record 2 of page 1 is wanted
+            await handler.asked.wait()
+        assert len(server.requests) == 2  # one page ahead, no more
+        rest = [record async for record in pull]
+    assert [first, *rest] == [{"n": n} for n in range(9)]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("last_page_next", [None, "t9"])
+async def test_prefetch_asks_for_no_page_a_pull_without_it_would_not(
+    clock: FakeClock, last_page_next: str | None
+) -> None:
+    counts = []
+    for prefetch in (False, True):
+        server = Server(PagedServer(total=9, server_page_size=3, last_page_next=last_page_next))
+        async with make_client(server, clock) as client:
+            pull = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3)
+            pull.prefetch = prefetch
+            assert len([record async for record in pull]) == 9
+        counts.append(len(server.requests))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.anyio
+async def test_prefetch_stops_at_the_cap(clock: FakeClock) -> None:
+    server = Server(PagedServer(total=30, server_page_size=3))
+    async with make_client(server, clock) as client:
+        pull = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3, max_records=6)
+        pull.prefetch = True
+        assert len([record async for record in pull]) == 6
+    tokens = [body["meta"]["pagination"] for body in server.bodies()]
+    # Pages 1 and 2, then the one-record look past the cap; never page 3 in full.
+    assert tokens == [
+        {"pageSize": 3},
+        {"pageSize": 3, "pageToken": "t1"},
+        {"pageSize": 1, "pageToken": "t2"},
+    ]
+    assert pull.truncated is True
+
+
+@pytest.mark.anyio
+async def test_an_error_on_the_page_read_ahead_comes_after_every_record_before_it(
+    clock: FakeClock,
+) -> None:
+    pages = PagedServer(total=9, server_page_size=3)
+
+    def handle(request: Request) -> Reply:
+        if b"t2" in request.content:
+            failure = {"errors": [{"code": "err_page_token", "message": "token expired"}]}
+            return reply(envelope(fail=[failure]))
+        return pages(request)
+
+    seen: list[dict[str, Any]] = []
+
+    async def pull() -> None:
+        async with make_client(Server(handle), clock) as client:
+            pages = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3)
+            pages.prefetch = True
+            async for record in pages:
+                seen.append(record)
+                await anyio.sleep(0.01)  # the failing page has long answered meanwhile
+
+    with pytest.raises(RequestFailedError, match="err_page_token"):
+        await pull()
+    assert seen == [{"n": n} for n in range(6)]
+
+
+@pytest.mark.anyio
+async def test_aclose_cancels_the_page_being_read_ahead(clock: FakeClock) -> None:
+    handler = AskedFor(PagedServer(total=9, server_page_size=3), "t1")
+    handler.hold = True  # page 2 never answers on its own
+    server = Server(handler)
+    async with make_client(server, clock) as client:
+        pull = client.paginate(HOLD_LIST, [{}], records_key=None, page_size=3)
+        pull.prefetch = True
+        await pull.__anext__()
+        with anyio.fail_after(10):
+            await handler.asked.wait()
+            await pull.aclose()
+        assert pull._ahead is None
+        with pytest.raises(StopAsyncIteration):
+            await pull.__anext__()
+        handler.release.set()

@@ -10,8 +10,10 @@ from mimecast_soar.errors import ConfigurationError
 from mimecast_soar.runtime.journal import (
     JournalError,
     JournalState,
+    PageState,
     header,
     input_fingerprint,
+    page_entry,
     read_journal,
     tail_hash,
 )
@@ -186,3 +188,75 @@ def test_standard_input_has_no_fingerprint_and_an_unreadable_input_is_one_line(
     assert input_fingerprint(None) is None
     with pytest.raises(ConfigurationError, match="cannot read the input table"):
         input_fingerprint(tmp_path / "missing.jsonl")
+
+
+def _page(out: Path, row: int, records: int, rows: int, token: str) -> str:
+    size = len("".join(ROWS.splitlines(keepends=True)[:rows]).encode())
+    with out.open("rb") as handle:
+        return page_entry(row, records, rows, size, tail_hash(handle, size), token)
+
+
+def test_a_page_line_gives_where_the_pull_of_the_row_in_progress_goes_on(
+    tmp_path: Path, source: Path, out: Path
+) -> None:
+    head = _header(source)
+    token = "a b/c+=\n%é"  # any token fits on the line
+    body = f"{_done(out, 1)}{_page(out, 1, 500, 2, 'first')}{_page(out, 1, 1000, 3, token)}"
+    state = read_journal(_journal(tmp_path, head + body.encode()), head, out)
+    size = len("".join(ROWS.splitlines(keepends=True)[:3]).encode())
+    assert state == JournalState(1, size, 1, PageState(1000, 3, token))
+
+
+def test_a_done_line_supersedes_the_page_lines_of_its_row(
+    tmp_path: Path, source: Path, out: Path
+) -> None:
+    head = _header(source)
+    body = f"{_page(out, 0, 500, 1, 't1')}{_done(out, 2)}".encode()
+    state = read_journal(_journal(tmp_path, head + body), head, out)
+    assert state is not None
+    assert state.page is None
+    assert state.done_rows == 2
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "page 0 5 1 {size} {tail} tok\n",  # row 0 is done: the row in progress is row 1
+        "page 1 5 1 {size} {tail} to ken\n",
+        "page 1 5 1 {size} {tail} \n",
+        "page 1 5 1 {size} 00 tok\n",
+        "page 1 -5 1 {size} {tail} tok\n",
+        "page 1 5 1 {size} {tail} %ff\n",  # not UTF-8 once decoded
+    ],
+    ids=["other-row", "space", "no-token", "bad-tail", "negative", "bad-encoding"],
+)
+def test_an_edited_page_line_is_refused(
+    tmp_path: Path, source: Path, out: Path, entry: str
+) -> None:
+    head = _header(source)
+    size = len("".join(ROWS.splitlines(keepends=True)[:2]).encode())
+    with out.open("rb") as handle:
+        tail = tail_hash(handle, size)
+    line = entry.format(size=size, tail=tail)
+    journal = _journal(tmp_path, head + f"{_done(out, 1)}{line}".encode())
+    with pytest.raises(JournalError, match="not a journal entry"):
+        read_journal(journal, head, out)
+
+
+def test_page_points_that_go_backwards_are_refused(tmp_path: Path, source: Path, out: Path) -> None:
+    head = _header(source)
+    body = f"{_page(out, 0, 1000, 2, 't2')}{_page(out, 0, 500, 2, 't1')}".encode()
+    with pytest.raises(JournalError, match="line 3"):
+        read_journal(_journal(tmp_path, head + body), head, out)
+
+
+def test_a_standard_output_page_line_has_no_byte_counts(tmp_path: Path, source: Path) -> None:
+    head = header(
+        action="get_ttp_url_logs", fmt="jsonl", input_print=input_fingerprint(source), to_file=False
+    )
+    body = ("done 1 - -\n" + page_entry(1, 500, 500, None, "-", "t1")).encode()
+    state = read_journal(_journal(tmp_path, head + body), head, None)
+    assert state == JournalState(1, 0, 1, PageState(500, 500, "t1"))
+    bad = _journal(tmp_path, head + b"done 1 - -\npage 1 500 500 10 0000000000000000 t1\n")
+    with pytest.raises(JournalError):
+        read_journal(bad, head, None)

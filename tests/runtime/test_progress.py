@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -79,3 +80,56 @@ def test_count_rows_is_none_when_not_cheap(tmp_path: Path) -> None:
     assert count_rows("-") is None
     assert count_rows(tmp_path / "a.csv") is None
     assert count_rows(tmp_path / "missing.jsonl") is None
+
+
+def test_a_record_pull_shows_records_and_records_per_second() -> None:
+    out = io.StringIO()
+    clock = FakeClock()
+    progress = RichProgress(Console(file=out, force_terminal=True, width=140), clock=clock)
+    progress.start(total=1)
+    for _ in range(4):
+        clock.now += 1.0
+        progress.records(500)
+    progress.close()
+    text = out.getvalue()
+    assert "0/1" in text  # the one input row is still running...
+    assert "2,000" in text  # ...but the records written show
+    assert "records/s" in text
+    assert "500.0 records/s" in text  # 2,000 records over 4 s of the injected clock
+
+
+def test_records_before_start_or_after_close_are_ignored() -> None:
+    out = io.StringIO()
+    progress = RichProgress(Console(file=out, force_terminal=True, width=140), clock=FakeClock())
+    progress.records(10)
+    progress.start(None)
+    progress.close()
+    progress.records(10)
+    assert "records" not in out.getvalue()
+
+
+def test_no_display_when_the_rows_go_to_the_same_terminal() -> None:
+    main, other = os.openpty()
+    try:
+        with open(other, "w", closefd=False) as err, open(other, "w", closefd=False) as rows:
+            assert isinstance(make_progress(err, rows_to=rows), NullProgress)
+            assert isinstance(make_progress(err, rows_to=None), RichProgress)  # rows to a file
+    finally:
+        os.close(main)
+        os.close(other)
+
+
+def test_a_display_when_the_rows_go_to_another_terminal_or_a_pipe(tmp_path: Path) -> None:
+    first, first_end = os.openpty()
+    second, second_end = os.openpty()
+    try:
+        with (
+            open(first_end, "w", closefd=False) as err,
+            open(second_end, "w", closefd=False) as rows,
+            (tmp_path / "rows.jsonl").open("w") as piped,
+        ):
+            assert isinstance(make_progress(err, rows_to=rows), RichProgress)
+            assert isinstance(make_progress(err, rows_to=piped), RichProgress)
+    finally:
+        for fd in (first, first_end, second, second_end):
+            os.close(fd)

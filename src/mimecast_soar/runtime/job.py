@@ -41,6 +41,7 @@ from mimecast_soar.runtime.correlation import Correlation
 from mimecast_soar.runtime.interrupt import run_until_interrupted
 from mimecast_soar.runtime.journal import header as journal_header
 from mimecast_soar.runtime.journal import input_fingerprint
+from mimecast_soar.runtime.paging import PullStart
 from mimecast_soar.runtime.progress import NullProgress, ProgressReporter
 from mimecast_soar.runtime.resume import (
     UNKNOWN_AFTER_KILL,
@@ -210,6 +211,9 @@ def run_job(
     remaining = iter(job.correlation.apply(rows))
     skip_done_rows(remaining, point.done_rows)
     in_flight = take_in_flight(remaining, point.in_flight_rows if spec.mutating else 0)
+    # The row a killed run was pulling goes on with the page after the last one written (unless
+    # it was in flight, and answered so).
+    first_pull = None if in_flight else point.pull
     writer = open_writer(
         job.fmt, stream, flush_interval_seconds=RUN_FLUSH_INTERVAL_SECONDS, csv_raw=job.csv_raw
     )
@@ -239,7 +243,7 @@ def run_job(
         reporter.start(None if total is None else max(0, total - point.done_rows))
         _answer_in_flight(in_flight, writer, reporter, say)
         outcome.summary, outcome.interrupted = anyio.run(
-            lambda: _run(job, remaining, writer, guard, reporter, journal, say, client)
+            lambda: _run(job, remaining, writer, guard, reporter, journal, say, client, first_pull)
         )
         ran = True
     finally:
@@ -278,6 +282,7 @@ async def _run(
     journal: Journal | None,
     say: Callable[[str], None],
     client: ClientFactory | None,
+    first_pull: PullStart | None,
 ) -> tuple[RunSummary, bool]:
     async def go(stop: anyio.Event | None, interrupt: Any) -> RunSummary:
         options: dict[str, Any] = {
@@ -291,6 +296,7 @@ async def _run(
             "interrupt": interrupt,
             "on_row_start": journal.row_started if journal and job.spec.mutating else None,
             "files_dir": job.files_dir,
+            "first_pull": first_pull,
         }
         if client is None:
             return await run_to_sink(job.spec, rows, writer, **options)

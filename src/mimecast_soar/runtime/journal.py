@@ -11,6 +11,11 @@ cannot be read twice); `output` is "file" or "stdout". Then, in the order they h
 - ``done <rows> <bytes> <tail>``: `rows` input rows are completely written, the output then held
   `bytes` bytes and `tail` is a hash of its last KiB (up to `bytes`). Written to standard output,
   `bytes` and `tail` are ``-``: what a pipe's reader kept cannot be read back.
+- ``page <row> <records> <rows> <bytes> <tail> <token>``: input row `row` (0-based: the one after
+  the `row` rows done) is a record pull, and every output row of its first `records` records is
+  written: `rows` rows, the output then holding `bytes` bytes (``-`` and ``-`` on standard
+  output); the pull goes on with the page of `token` (percent-encoded: any token fits on the
+  line). A `done` line for the row supersedes its page lines.
 
 `read_journal` trusts nothing it is given: the header must match the run being resumed, numbers
 must be plain non-negative decimals that never go backwards, the last byte count must fit in the
@@ -29,6 +34,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote, unquote
 
 from mimecast_soar.errors import ConfigurationError
 from mimecast_soar.runtime.files import describe_os_error, open_private_bytes
@@ -41,6 +47,8 @@ INPUT_HASH_BYTES = 1 << 20
 TAIL_BYTES = 1024
 _NUMBER = re.compile(rb"0|[1-9][0-9]{0,18}")
 _TAIL = re.compile(rb"[0-9a-f]{16}")
+#: A percent-encoded page token (`quote(token, safe="")`).
+_TOKEN = re.compile(rb"[A-Za-z0-9_.~%-]{1,8192}")
 
 
 class JournalError(ConfigurationError):
@@ -48,12 +56,30 @@ class JournalError(ConfigurationError):
 
 
 @dataclass(frozen=True)
+class PageState:
+    """The last page point of the row in progress: records taken, rows written, next token."""
+
+    records: int
+    rows: int
+    token: str
+
+
+@dataclass(frozen=True)
 class JournalState:
-    """What a trusted journal says: rows done, the output's size then, rows started."""
+    """What a trusted journal says: rows done, the output's size then, rows started, and the
+    page point of the row in progress (a record pull), if it has one (`offset` is then the
+    output's size at that point)."""
 
     done_rows: int
     offset: int
     started_rows: int
+    page: PageState | None = None
+
+
+def page_entry(row: int, records: int, rows: int, size: int | None, tail: str, token: str) -> str:
+    """The ``page`` line (`size` None: standard output, where `tail` is not used)."""
+    where = "- -" if size is None else f"{size} {tail}"
+    return f"page {row} {records} {rows} {where} {quote(token, safe='')}\n"
 
 
 def input_fingerprint(source: Path | None) -> dict[str, Any] | None:
@@ -128,6 +154,7 @@ def read_journal(path: Path, expected_header: bytes, output: Path | None) -> Jou
     if lines[0] + b"\n" != expected_header:
         raise refuse(_header_difference(lines[0], expected_header))
     done, offset, started, tail = 0, 0, 0, b"-"
+    page: PageState | None = None
     for number, line in enumerate(lines[1:], start=2):
         parts = line.split(b" ")
         try:
@@ -148,14 +175,38 @@ def read_journal(path: Path, expected_header: bytes, output: Path | None) -> Jou
                         raise ValueError(parts[3])
                 if rows < done or size < offset:
                     raise ValueError(rows)
-                done, offset, tail = rows, size, parts[3]
+                done, offset, tail, page = rows, size, parts[3], None
+            elif parts[0] == b"page" and len(parts) == 7:
+                page, offset = _page(parts, done, offset, page, output is None)
+                tail = parts[5]
             else:
                 raise ValueError(line)
         except ValueError:
             raise refuse(f"line {number} is not a journal entry (edited?)") from None
     if output is not None:
         _check_output(output, offset, tail, refuse)
-    return JournalState(done, offset, max(started, done))
+    return JournalState(done, offset, max(started, done), page)
+
+
+def _page(
+    parts: list[bytes], done: int, offset: int, before: PageState | None, to_stdout: bool
+) -> tuple[PageState, int]:
+    """A ``page`` line checked against the lines before it: the new page point and offset."""
+    row, records, rows = (_number(part) for part in parts[1:4])
+    if to_stdout:
+        if parts[4:6] != [b"-", b"-"]:
+            raise ValueError(parts)
+        size = offset
+    else:
+        size = _number(parts[4])
+        if not _TAIL.fullmatch(parts[5]):
+            raise ValueError(parts[5])
+    if not _TOKEN.fullmatch(parts[6]) or row != done or size < offset:
+        raise ValueError(parts)
+    if before is not None and (records < before.records or rows < before.rows):
+        raise ValueError(parts)
+    token = unquote(parts[6].decode("ascii"), errors="strict")
+    return PageState(records, rows, token), size
 
 
 def _check_output(output: Path, offset: int, tail: bytes, refuse: Any) -> None:

@@ -2,13 +2,20 @@
 
 `make_progress(stream)` gives a live rich display when `stream` (standard error) is a terminal
 and a silent reporter otherwise, so piped and platform runs print nothing extra. The display
-shows rows done (of the total when the input could be counted), errors, rate and time left; its
-console and clock are injected, so tests render it into a string. rich is imported only when a
-display is made: a run whose standard error is not a terminal never loads it (start-up time).
+shows rows done (of the total when the input could be counted), errors, rate and time left and,
+once a record pull writes records, a second line with the records written and records/s (a
+one-row pull of a million records otherwise shows `0/1 rows` for its whole length). Its console
+and clock are injected, so tests render it into a string. rich is imported only when a display
+is made: a run whose standard error is not a terminal never loads it (start-up time).
+
+The rows themselves never mix with the display: when they go to the terminal the display would
+be drawn on (standard output and standard error on the same terminal), there is no display.
+A live line redrawn between rows would leave rows glued to the bar.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from functools import cache
@@ -35,6 +42,9 @@ class ProgressReporter(Protocol):
     def advance(self, rows: int = 1, errors: int = 0) -> None:
         """`rows` more input rows are done, `errors` of them with an error row."""
 
+    def records(self, count: int) -> None:
+        """`count` more rows of records were written (record pulls)."""
+
     def close(self) -> None:
         """The run is over (also after a failure); leave the terminal clean."""
 
@@ -48,24 +58,49 @@ class NullProgress:
     def advance(self, rows: int = 1, errors: int = 0) -> None:
         """Do nothing."""
 
+    def records(self, count: int) -> None:
+        """Do nothing."""
+
     def close(self) -> None:
         """Do nothing."""
 
 
 @cache
-def _rate_column_type() -> Any:
-    """The rich column of rows per second (a class made on first use, when rich is loaded)."""
+def _column_types() -> tuple[Any, Any, Any]:
+    """The rich columns that read the task's unit ("rows" or "records"): the count (of the
+    total, for rows), the errors (rows only) and the rate. Classes made on first use, when rich
+    is loaded."""
     from rich.progress import ProgressColumn, Task
     from rich.text import Text
 
-    class RateColumn(ProgressColumn):
-        """Rows per second, from rich's speed estimate."""
+    class CountColumn(ProgressColumn):
+        """`done/total` for rows, a plain count for records."""
 
         def render(self, task: Task) -> Text:
-            speed = task.speed
-            return Text("-- rows/s" if speed is None else f"{speed:,.1f} rows/s", style="cyan")
+            done = int(task.completed)
+            if task.fields["unit"] == "records":
+                return Text(f"{done:,}", style="green")
+            total = "?" if task.total is None else f"{int(task.total)}"
+            return Text(f"{done}/{total}", style="green")
 
-    return RateColumn
+    class ErrorsColumn(ProgressColumn):
+        """Error rows (the rows line only)."""
+
+        def render(self, task: Task) -> Text:
+            if task.fields["unit"] == "records":
+                return Text("")
+            return Text(f"{task.fields['errors']} errors", style="red")
+
+    class RateColumn(ProgressColumn):
+        """Rows or records per second, from rich's speed estimate."""
+
+        def render(self, task: Task) -> Text:
+            unit = task.fields["unit"]
+            speed = task.speed
+            text = f"-- {unit}/s" if speed is None else f"{speed:,.1f} {unit}/s"
+            return Text(text, style="cyan")
+
+    return CountColumn, ErrorsColumn, RateColumn
 
 
 class RichProgress:
@@ -74,22 +109,22 @@ class RichProgress:
     def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
             Progress,
             TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
         )
 
+        count, errors, rate = _column_types()
         self._clock = clock
         self._progress = Progress(
-            TextColumn("[bold]rows"),
+            TextColumn("[bold]{task.fields[unit]:<7}"),
             BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("[red]{task.fields[errors]} errors"),
-            _rate_column_type()(),
+            count(),
+            errors(),
+            rate(),
             TimeElapsedColumn(),
-            TextColumn("left"),
+            TextColumn("{task.fields[left]}"),
             TimeRemainingColumn(),
             console=console,
             get_time=clock,
@@ -98,13 +133,16 @@ class RichProgress:
             redirect_stderr=False,
         )
         self._task: TaskID | None = None
+        self._records_task: TaskID | None = None
         self._errors = 0
         self._last_refresh = float("-inf")
 
     def start(self, total: int | None) -> None:
         """Show the display with `total` rows expected (or an open count)."""
         self._progress.start()
-        self._task = self._progress.add_task("rows", total=total, errors=0)
+        self._task = self._progress.add_task(
+            "rows", total=total, errors=0, unit="rows", left="left"
+        )
         self._refresh(force=True)
 
     def advance(self, rows: int = 1, errors: int = 0) -> None:
@@ -115,11 +153,22 @@ class RichProgress:
         self._progress.update(self._task, advance=rows, errors=self._errors)
         self._refresh(force=False)
 
+    def records(self, count: int) -> None:
+        """Count rows of records: a second line, with records/s, from the first on."""
+        if self._task is None:
+            return
+        if self._records_task is None:
+            self._records_task = self._progress.add_task(
+                "records", total=None, errors=0, unit="records", left=""
+            )
+        self._progress.update(self._records_task, advance=count)
+        self._refresh(force=False)
+
     def close(self) -> None:
         """Show the final counts and stop the display."""
         if self._task is not None:
             self._refresh(force=True)
-            self._task = None
+            self._task = self._records_task = None
             self._progress.stop()
 
     def _refresh(self, *, force: bool) -> None:
@@ -129,17 +178,38 @@ class RichProgress:
             self._progress.refresh()
 
 
-def make_progress(stream: IO[str]) -> ProgressReporter:
+def make_progress(stream: IO[str], *, rows_to: IO[str] | None = None) -> ProgressReporter:
     """A live display on `stream` when it is a terminal and rich is installed (the `terminal`
-    extra), else a silent reporter."""
-    isatty = getattr(stream, "isatty", None)
-    if callable(isatty) and isatty():
+    extra), else a silent reporter. `rows_to` is where the rows go when that is a stream
+    (standard output): on the same terminal as `stream`, there is no display."""
+    if rows_to is not None and _same_terminal(stream, rows_to):
+        return NullProgress()
+    if _is_terminal(stream):
         try:
             from rich.console import Console
         except ImportError:
             return NullProgress()
         return RichProgress(Console(file=stream))
     return NullProgress()
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return callable(isatty) and bool(isatty())
+    except ValueError:  # closed
+        return False
+
+
+def _same_terminal(one: IO[str], other: IO[str]) -> bool:
+    """True when both streams are terminals and the same one (a stream with no descriptor, a
+    fake terminal in a test, counts as the same as any other terminal: no display)."""
+    if not (_is_terminal(one) and _is_terminal(other)):
+        return False
+    try:
+        return os.path.samestat(os.fstat(one.fileno()), os.fstat(other.fileno()))
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 def count_rows(path: str | Path) -> int | None:

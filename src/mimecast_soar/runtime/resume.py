@@ -16,8 +16,16 @@ and journaling it), an action that writes exactly one row per input row (every a
 "one row per record" ones) counts each complete line after the journaled point as one more input
 row done, so a state-changing row that was written is never sent again; a records action drops
 that unjournaled group and pulls it again (it is a read). Without a journal (the run before had
-finished) the output itself is the record: one line per input row, or, for records actions, the
-groups of equal ``original_lhub_id`` less the last one, which is pulled again.
+finished: a run journals from its start and removes the journal only when it went through every
+row) the output itself is the record: one line per input row, or, for records actions, one
+input row per group of equal ``original_lhub_id``, so a finished run resumes to nothing (when
+the output ends with a line cut short, the run did not finish: its last group is pulled again).
+
+A record pull also journals, after each page whose rows are all written, a ``page`` line: the
+input row in progress, the records taken, the rows written, the output's size and the token of
+the next page (`runtime.paging`). `--resume` then truncates the output to that size and the row
+goes on with that page (`ResumePoint.pull`): no page whose rows were written is asked for again,
+only the one that was on its way (or being written) when the run stopped.
 
 A state-changing action also journals ``started <n>`` before row n starts. Rows a killed run had
 started but not written may have reached Mimecast: a resumed run writes an error row for each
@@ -54,9 +62,11 @@ from mimecast_soar.runtime.journal import (
     JournalError,
     JournalState,
     open_journal,
+    page_entry,
     read_journal,
     tail_hash,
 )
+from mimecast_soar.runtime.paging import PullStart
 
 JOURNAL_SUFFIX = ".resume"
 _Row = TypeVar("_Row")
@@ -78,12 +88,14 @@ class ResumePoint:
     """Where a resumed run starts.
 
     `done_rows` input rows are complete in the first `offset` bytes of the output; rows up to
-    `started_rows` had started (state-changing actions journal this before any request).
+    `started_rows` had started (state-changing actions journal this before any request). `pull`
+    is where the next row's record pull goes on, when its first pages were written.
     """
 
     done_rows: int = 0
     offset: int = 0
     started_rows: int = 0
+    pull: PullStart | None = None
 
     @property
     def in_flight_rows(self) -> int:
@@ -142,13 +154,13 @@ def resume_point(
     """
     state = read_journal(journal or journal_path(output), header_line, output)
     if not output.exists():
-        if state is not None and state.done_rows:
+        if state is not None and (state.done_rows or state.page is not None):
             raise JournalError(
                 f"the resume journal says {state.done_rows} rows were written to {output}, "
                 "which does not exist: remove the journal to start over"
             )
         return ResumePoint(0, 0, state.started_rows if state else 0)
-    journaled = None if state is None else ResumePoint(*_fields(state))
+    journaled = None if state is None else _point(state)
     start = journaled or ResumePoint()
     lines = _complete_lines(output, start.offset)
     if one_row_per_input:
@@ -158,7 +170,10 @@ def resume_point(
         return start
     if journaled is not None:
         return journaled
-    # No journal: groups of equal ids; the last group may be incomplete, so it is pulled again.
+    # No journal: groups of equal ids. An output that ends with its last complete line is one
+    # a finished run wrote (it removed its journal): every group is a complete input row, and
+    # nothing is pulled again. Anything after (a line cut short) says the run did not finish:
+    # its last group may be incomplete, so it is pulled again.
     done, offset, previous = 0, 0, object()
     boundaries: list[int] = []
     for end, lhub_id in lines:
@@ -167,13 +182,17 @@ def resume_point(
             previous = lhub_id
             done += 1
         offset = end
+    if offset == output.stat().st_size:
+        return ResumePoint(done, offset)
     if done <= 1:
         return ResumePoint()
     return ResumePoint(done - 1, boundaries[-1])
 
 
-def _fields(state: JournalState) -> tuple[int, int, int]:
-    return state.done_rows, state.offset, state.started_rows
+def _point(state: JournalState) -> ResumePoint:
+    page = state.page
+    pull = None if page is None else PullStart(page.token, page.records, page.rows)
+    return ResumePoint(state.done_rows, state.offset, state.started_rows, pull)
 
 
 def stdout_resume_point(journal: Path, header_line: bytes) -> ResumePoint:
@@ -181,7 +200,7 @@ def stdout_resume_point(journal: Path, header_line: bytes) -> ResumePoint:
     state = read_journal(journal, header_line, None)
     if state is None:
         raise JournalError(f"there is no resume journal at {journal}: nothing to resume")
-    return ResumePoint(*_fields(state))
+    return _point(state)
 
 
 def skip_done_rows(rows: Iterator[_Row], done_rows: int) -> None:
@@ -256,6 +275,29 @@ class Journal:
         else:
             entry = f"done {self._done} - -\n"
         self._handle.write(entry.encode())
+        self._handle.flush()
+
+    def records(self, count: int) -> None:
+        """Forward to the wrapped reporter (records are journaled page by page)."""
+        forward = getattr(self._inner, "records", None)
+        if forward is not None:
+            forward(count)
+
+    def page(self, records: int, rows: int, token: str) -> None:
+        """Journal that the row in progress wrote every row of its pull's pages so far: `rows`
+        rows of `records` records; its pull goes on with the page of `token`."""
+        if self._handle is None:
+            return
+        self._stream.flush()
+        if not self._delivered():
+            return
+        if self._to_file:
+            fd = self._stream.fileno()
+            size: int | None = os.fstat(fd).st_size
+            tail = tail_hash(fd, size or 0)
+        else:
+            size, tail = None, "-"
+        self._handle.write(page_entry(self._done, records, rows, size, tail, token).encode())
         self._handle.flush()
 
     def not_processed(self, rows: int = 1) -> None:

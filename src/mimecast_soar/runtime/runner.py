@@ -21,6 +21,12 @@ row saying its outcome is unknown, so it is never sent again by a resumed run. A
 not finished is left out (a resumed run pulls it again). The rows written are therefore always
 a prefix of the input, each with all its output rows: `progress.advance` is called once per
 complete input row, which is what `runtime.resume` journals.
+
+Record pulls (`OutputShape.RECORDS`) read one page ahead and are marked page by page
+(`runtime.paging`): when the writer reaches a page mark, every row of the pages before it is
+written, and `progress.page` (the journal) records the point, so a resumed run goes on with the
+next page (`first_pull`, for the first input row it is given) instead of the first. Rows of
+records are counted for `progress.records` (records/s on a display).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import anyio
@@ -41,10 +48,12 @@ from mimecast_soar.actions.spec import (
     Row,
     describe_error,
     error_row,
+    no_results_row,
     run_row,
 )
 from mimecast_soar.errors import MimecastSoarError
 from mimecast_soar.runtime.failfast import FAIL_FAST_ROWS, ReachWatch, RowReach, WatchedContext
+from mimecast_soar.runtime.paging import PagedContext, PageMark, PullStart
 from mimecast_soar.runtime.resolve import RowResolver
 from mimecast_soar.runtime.resume import NOT_PROCESSED
 from mimecast_soar.runtime.tables import InputRow
@@ -53,6 +62,7 @@ from mimecast_soar.safetext import printable
 from mimecast_soar.secret import Redactor
 
 _T = TypeVar("_T")
+_NO_RESULTS = no_results_row()
 
 #: Output rows a row that is not yet at the head may hold before it waits for the writer. At
 #: least one full page of the largest list endpoints (500 records): the head row then asks for
@@ -86,7 +96,9 @@ class ProgressSink(Protocol):
     def advance(self, rows: int = 1, errors: int = 0) -> None: ...
 
     # A sink may also have `not_processed(rows)`: then rows answered "not processed" after a
-    # stop go there instead of `advance` (the resume journal does not count them as done).
+    # stop go there instead of `advance` (the resume journal does not count them as done);
+    # `records(count)`: rows of records written (record pulls); `page(records, rows, token)`:
+    # the input row in progress has written every row of its pull's pages so far.
 
 
 @dataclass
@@ -138,7 +150,7 @@ class _Slot:
     """One input row in flight: its id and the receiving end of its output channel."""
 
     lhub_id: int | str | None
-    receive: MemoryObjectReceiveStream[Row]
+    receive: MemoryObjectReceiveStream[_Item]
     started: bool = False
     #: The row was decided "not processed" when it started (the run had stopped by then).
     skipped: bool = False
@@ -150,9 +162,15 @@ class _Slot:
     written: int = 0
     errors: int = 0
     carried: dict[str, Any] | None = None  # input columns copied into each output row
+    #: Where the pull of a resumed row goes on (the first row of a resumed run), if anywhere.
+    pull: PullStart | None = None
 
 
-_Work = tuple[InputRow, _Slot, MemoryObjectSendStream[Row]]
+#: What a row's output stream carries: its rows, and page marks between the pages of a pull.
+_Item = Row | PageMark
+
+
+_Work = tuple[InputRow, _Slot, MemoryObjectSendStream[_Item]]
 
 
 async def _put(stream: MemoryObjectSendStream[_T], item: _T) -> None:
@@ -161,6 +179,15 @@ async def _put(stream: MemoryObjectSendStream[_T], item: _T) -> None:
         stream.send_nowait(item)
     except anyio.WouldBlock:
         await stream.send(item)
+
+
+def _offer(stream: MemoryObjectSendStream[_Item], item: _Item) -> bool:
+    """Send if the stream has room, now; False otherwise."""
+    try:
+        stream.send_nowait(item)
+    except anyio.WouldBlock:
+        return False
+    return True
 
 
 async def _acquire(limiter: anyio.Semaphore) -> None:
@@ -188,6 +215,7 @@ class TableRunner:
         stop_grace_seconds: float = 0.5,
         on_row_start: Callable[[], None] | None = None,
         fail_fast_rows: int | None = FAIL_FAST_ROWS,
+        first_pull: PullStart | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -209,6 +237,11 @@ class TableRunner:
         self.fail_fast_rows = fail_fast_rows
         self._watch = ReachWatch(fail_fast_rows)
         self._deep_redact = spec.output is not OutputShape.RECORDS
+        self._records = spec.output is OutputShape.RECORDS
+        self._first_pull = first_pull if self._records else None
+        self._report_records: Callable[[int], None] | None = getattr(progress, "records", None)
+        self._report_page: Callable[[int, int, str], None] | None = getattr(progress, "page", None)
+        self._unreported_records = 0
         # Rows started and not yet completely written, in input order.
         self._pending: deque[_Slot] = deque()
 
@@ -242,8 +275,10 @@ class TableRunner:
                             self.summary.stopped = True
                             break
                         self.summary.input_rows += 1
-                        send, receive = anyio.create_memory_object_stream[Row](ROW_BUFFER)
+                        send, receive = anyio.create_memory_object_stream[_Item](ROW_BUFFER)
                         slot = _Slot(input_row.lhub_id, receive, carried=input_row.carried)
+                        if self.summary.input_rows == 1:
+                            slot.pull = self._first_pull
                         self._pending.append(slot)
                         try:
                             await _put(order_send, slot)
@@ -273,13 +308,23 @@ class TableRunner:
         self,
         input_row: InputRow,
         slot: _Slot,
-        send: MemoryObjectSendStream[Row],
+        send: MemoryObjectSendStream[_Item],
         limiter: anyio.Semaphore,
     ) -> None:
         async with send:
             reach = RowReach()
+            paged = None
+            if self._records:
+                paged = PagedContext(self.context, slot.pull, partial(_offer, send))
+            # A resumed row that had written rows ends without the row of an empty pull.
+            resumed = slot.pull is not None and slot.pull.rows > 0
             try:
-                async for row in self._rows_for(input_row, slot, reach):
+                async for row in self._rows_for(input_row, slot, reach, paged):
+                    if paged is not None:
+                        while paged.marks:  # the rows of the pages before it were all sent
+                            await _put(send, paged.marks.popleft())
+                        if resumed and row == _NO_RESULTS:
+                            continue
                     # Without a checkpoint while the channel has room: a page of records goes
                     # into the buffer in one go instead of one event-loop turn per record.
                     try:
@@ -288,6 +333,9 @@ class TableRunner:
                         await send.send(row)
                 slot.finished = True
             finally:
+                if paged is not None:
+                    with anyio.CancelScope(shield=True):
+                        await paged.aclose()  # no page read ahead outlives its row
                 if slot.probe:
                     self._watch.row_done(True, reach.failure)
                     self._give_up_when_unreachable()
@@ -299,7 +347,7 @@ class TableRunner:
             self._fatal = self.summary.fatal = self.redactor(self._watch.verdict())
 
     async def _rows_for(
-        self, input_row: InputRow, slot: _Slot, reach: RowReach
+        self, input_row: InputRow, slot: _Slot, reach: RowReach, paged: PagedContext | None
     ) -> AsyncIterator[Row]:
         # A row announced as started (journaled) before the stop goes on: a resumed run would
         # otherwise count it as in flight with an unknown outcome.
@@ -328,7 +376,9 @@ class TableRunner:
             yield error_row(describe_error(error))
             return
         conceal = self.resolver.concealed
-        context = WatchedContext(self.context, self._watch, reach) if slot.probe else self.context
+        context: ActionContext = self.context if paged is None else paged
+        if slot.probe:
+            context = WatchedContext(context, self._watch, reach)
         try:
             async for row in run_row(self.spec, context, values):
                 if conceal and isinstance(row.get("error"), str):
@@ -350,9 +400,24 @@ class TableRunner:
         self.summary.output_rows += 1
         if row.get("has_error"):
             slot.errors += 1
+        elif self._records and "noResults" not in row:
+            self._unreported_records += 1
+
+    def _page_done(self, slot: _Slot, mark: PageMark) -> None:
+        """Every row of the pull's pages before `mark` is written: report the point."""
+        self._flush_records()
+        if self._report_page is not None:
+            before = slot.pull.rows if slot.pull is not None else 0
+            self._report_page(mark.records, before + slot.written, mark.token)
+
+    def _flush_records(self) -> None:
+        if self._unreported_records and self._report_records is not None:
+            self._report_records(self._unreported_records)
+        self._unreported_records = 0
 
     def _complete(self, slot: _Slot) -> None:
         slot.receive.close()
+        self._flush_records()
         self._pending.popleft()
         self.summary.completed_rows += 1
         self.summary.error_rows += slot.errors
@@ -388,10 +453,13 @@ class TableRunner:
                 # Not `async with`: a cancelled writer leaves the stream open for `_salvage`.
                 while True:
                     try:
-                        row = await self._next(slot.receive)
+                        item = await self._next(slot.receive)
                     except anyio.EndOfStream:
                         break
-                    self._write(slot, row)
+                    if isinstance(item, PageMark):
+                        self._page_done(slot, item)
+                    else:
+                        self._write(slot, item)
                 self._complete(slot)
         watcher.cancel()  # every row is written: nothing left to stop
 
@@ -403,6 +471,7 @@ class TableRunner:
         except anyio.WouldBlock:
             if self._flush is not None:
                 self._flush()
+            self._flush_records()
             return await stream.receive()
 
     def _salvage(self) -> None:
@@ -414,14 +483,23 @@ class TableRunner:
             slot = self._pending[0]
             if not slot.started:
                 break  # neither this row nor any later one was sent
-            rows: list[Row] = []
+            items: list[_Item] = []
             while True:
                 try:
-                    rows.append(slot.receive.receive_nowait())
+                    items.append(slot.receive.receive_nowait())
                 except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
                     break
             if not slot.finished and not self.spec.mutating:
-                break  # an unfinished read is pulled again by a resumed run
+                # An unfinished read is pulled again by a resumed run, from its last page mark:
+                # write the pages it had sent in full.
+                marked = [i for i, item in enumerate(items) if isinstance(item, PageMark)]
+                for item in items[: marked[-1] + 1] if marked else ():
+                    if isinstance(item, PageMark):
+                        self._page_done(slot, item)
+                    else:
+                        self._write(slot, item)
+                break
+            rows = [item for item in items if not isinstance(item, PageMark)]
             for row in rows:
                 self._write(slot, row)
             if not slot.finished and slot.written == 0:

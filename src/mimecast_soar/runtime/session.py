@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from mimecast_soar.actions import BatchWindow, get_action
 from mimecast_soar.actions.spec import ActionSpec, Row
 from mimecast_soar.runtime.connection import Connection
+from mimecast_soar.runtime.paging import PullStart
 from mimecast_soar.runtime.resolve import RowResolver, check_settings
 from mimecast_soar.runtime.runner import ProgressSink, RowSink, RunSummary, TableRunner
 from mimecast_soar.runtime.tables import InputRow
@@ -53,6 +54,7 @@ async def run_to_sink(
     on_row_start: Callable[[], None] | None = None,
     interrupt: threading.Event | None = None,
     files_dir: Path | None = None,
+    first_pull: PullStart | None = None,
 ) -> RunSummary:
     """Run `spec` over `rows`, writing output rows to `sink`. Raises only before any call.
 
@@ -60,6 +62,7 @@ async def run_to_sink(
     still writes what finished. Setting `interrupt` (from a signal handler) stops a template
     while it renders; set `stop` with it. `files_dir` is where actions that download files
     write them (None: such an action gives each row an error saying no folder was given).
+    `first_pull` is where the first row's record pull goes on (a resumed run, `runtime.paging`).
     """
     from mimecast_soar.api import MimecastClient
 
@@ -95,6 +98,7 @@ async def run_to_sink(
             progress=progress,
             stop=stop,
             on_row_start=on_row_start,
+            first_pull=first_pull,
         )
         summary = await runner.run(rows)
         summary.notices = notices
