@@ -44,7 +44,8 @@ def test_a_dead_host_stops_the_run_after_three_rows_and_resume_runs_the_rest(
     stop_lines = [line for line in result.stderr.splitlines() if "cannot reach" in line]
     assert stop_lines == [
         "error: the run stopped: cannot reach 127.0.0.1: connection refused; stopped after 3 "
-        "rows failed to connect and none succeeded"
+        f"rows failed to connect and none succeeded ({ROWS - FAIL_FAST_ROWS} rows not processed: "
+        "--resume runs them)"
     ]
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [row["original_lhub_id"] for row in rows] == list(range(1, ROWS + 1))

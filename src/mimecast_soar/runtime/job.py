@@ -167,7 +167,14 @@ class Outcome:
             + (f", {self.in_flight_before} in flight before" if self.in_flight_before else "")
         ]
         if summary.fatal:
-            lines.append(f"error: the run stopped: {summary.fatal}")
+            lines.append(
+                f"error: the run stopped: {summary.fatal}"
+                + (
+                    f" ({summary.not_processed_rows} rows not processed: --resume runs them)"
+                    if summary.not_processed_rows and self.resumable
+                    else ""
+                )
+            )
         return lines
 
 

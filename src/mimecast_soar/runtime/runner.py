@@ -369,10 +369,7 @@ class TableRunner:
                 await anyio.sleep_forever()
             yield error_row(INTERRUPTED_TEMPLATE)
             return
-        except MimecastSoarError as error:
-            yield error_row(describe_error(error))
-            return
-        except Exception as error:  # a row must never vanish
+        except Exception as error:  # ours or not, a row must never vanish
             yield error_row(describe_error(error))
             return
         conceal = self.resolver.concealed
