@@ -156,8 +156,9 @@ def section_release(plan: Plan, work: Path, table: Table) -> None:
                 "spawn → first request",
                 label,
                 f"{startup * 1000:.0f} ms",
-                target="< 300 ms" if ours else "",
-                met=startup < 0.3 if ours else None,
+                # aiohttp's imports cost about 170 ms here (issue 11 moved the target to 450 ms).
+                target="≤ 450 ms" if ours else "",
+                met=startup <= 0.45 if ours else None,
             )
     versions = bench_release.version_seconds(5)
     version = median(versions)
@@ -379,12 +380,15 @@ def section_overhead(plan: Plan, work: Path, table: Table) -> None:
     for (name, concurrency), values in per_call.items():
         seconds = median(values) * 1000
         label = "plain requests, sequential" if name == "requests" else f"{name} c={concurrency}"
+        capped = name != "requests" and concurrency == 32  # issue 11: ≤ 0.4 s at c=32
         table.add(
             "4 client overhead",
             "CPU s per 1,000 calls (0 ms latency)",
             label,
             f"{seconds:.2f} s",
             f"{seconds / baseline:.2f}× requests",
+            target="≤ 0.4 s" if capped else "",
+            met=seconds <= 0.4 if capped else None,
         )
 
 
