@@ -9,10 +9,12 @@ knows every secret of the credentials and every OAuth token obtained.
 
 Usage::
 
+    from mimecast_soar.api.endpoints import ACCOUNT, GET_HOLD_MESSAGE_LIST as HELD
+
     async with MimecastClient(ClientSettings(credentials, region="eu")) as client:
-        response = await client.call("/api/account/get-account", [], mutating=False)
+        response = await client.call(ACCOUNT.path, [], mutating=ACCOUNT.mutating)
         async for message in client.paginate(
-            "/api/gateway/get-hold-message-list", [{"admin": True}], records_key=None, page_size=500
+            HELD.path, [{"admin": True}], records_key=HELD.records_key, page_size=HELD.page_size
         ):
             ...
 """
