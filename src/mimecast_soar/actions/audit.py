@@ -20,6 +20,7 @@ from mimecast_soar.actions.common import (
     END_TIME,
     PAGE_SIZE,
     START_TIME,
+    listed_rows,
     record_rows,
 )
 from mimecast_soar.actions.inputs import Inputs
@@ -30,7 +31,6 @@ from mimecast_soar.actions.spec import (
     InputSpec,
     OutputShape,
     Row,
-    record_row,
 )
 from mimecast_soar.actions.values import format_mimecast_time, show_value
 from mimecast_soar.api import endpoints
@@ -116,12 +116,8 @@ async def _events(context: ActionContext, values: Mapping[str, Any]) -> AsyncIte
 
 
 async def _categories_list(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
-    response = await context.call(endpoints.GET_AUDIT_CATEGORIES, [])
-    response.raise_for_failures(endpoints.GET_AUDIT_CATEGORIES.path)
-    for category in response.data:
-        if isinstance(category, dict):
-            yield record_row(category)
-    # No category at all becomes the `noResults` row in `run_row`.
+    async for row in listed_rows(context, endpoints.GET_AUDIT_CATEGORIES):
+        yield row
 
 
 GET_AUDIT_EVENTS = ActionSpec(

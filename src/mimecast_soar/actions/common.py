@@ -20,6 +20,7 @@ from mimecast_soar.actions.spec import (
 
 if TYPE_CHECKING:
     from mimecast_soar.api import MimecastResponse, Pagination
+    from mimecast_soar.api.endpoints import Endpoint
 
 #: The default of every Page Size input: "the number of results requested" across all pages.
 DEFAULT_RECORD_CAP = 100_000
@@ -113,6 +114,16 @@ async def record_rows(
         context.notice(
             f"{action_name}: stopped at the Page Size cap of {cap} records; more records exist"
         )
+
+
+async def listed_rows(context: ActionContext, endpoint: Endpoint) -> AsyncIterator[Row]:
+    """One row per object in ``data`` of an unpaged list endpoint called with no data; a
+    ``fail[]`` entry raises. None at all becomes the `noResults` row in `run_row`."""
+    response = await context.call(endpoint, [])
+    response.raise_for_failures(endpoint.path)
+    for item in response.data:
+        if isinstance(item, dict):
+            yield record_row(item)
 
 
 def first_data(response: MimecastResponse) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, NamedTuple
 
-from mimecast_soar.actions.common import END_TIME, START_TIME, column_input
+from mimecast_soar.actions.common import END_TIME, START_TIME, column_input, listed_rows
 from mimecast_soar.actions.inputs import Inputs
 from mimecast_soar.actions.spec import (
     ActionContext,
@@ -23,7 +23,6 @@ from mimecast_soar.actions.spec import (
     InputSpec,
     OutputShape,
     Row,
-    record_row,
     result_row,
 )
 from mimecast_soar.actions.values import as_text, format_mimecast_time
@@ -235,12 +234,8 @@ GET_HOLD_MESSAGE_LIST = ActionSpec(
 
 
 async def _hold_summary(context: ActionContext, values: Mapping[str, Any]) -> AsyncIterator[Row]:
-    response = await context.call(endpoints.GET_HOLD_SUMMARY_LIST, [])
-    response.raise_for_failures(endpoints.GET_HOLD_SUMMARY_LIST.path)
-    # No policy holding messages becomes the `noResults` row in `run_row`.
-    for entry in response.data:
-        if isinstance(entry, Mapping):
-            yield record_row(entry)
+    async for row in listed_rows(context, endpoints.GET_HOLD_SUMMARY_LIST):
+        yield row
 
 
 GET_HOLD_SUMMARY = ActionSpec(

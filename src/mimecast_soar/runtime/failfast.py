@@ -15,7 +15,6 @@ decides on our error types only (`ConnectError`, `TLSError`), never on Mimecast'
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,22 +32,6 @@ if TYPE_CHECKING:
 #: Rows that must fail to connect, with nothing answered in the run, before the run stops.
 FAIL_FAST_ROWS = 3
 
-# The cause of a connection failure in a few words, from the text of the error (the transport
-# reports errno texts, resolver texts and timeouts in the message).
-_CAUSES: tuple[tuple[str, str], ...] = (
-    (r"refused|errno 111\b|errno 61\b|errno 10061\b", "connection refused"),
-    (
-        r"name or service not known|nodename nor servname|name resolution|getaddrinfo"
-        r"|no address associated|errno -[235]\b|errno 11001\b",
-        "the host name does not resolve (DNS)",
-    ),
-    (r"network is unreachable|errno 101\b|errno 51\b", "network unreachable"),
-    (r"no route to host|errno 113\b|errno 65\b|host is unreachable", "no route to host"),
-    (r"timed out connecting|connecttimeout|connect timeout", "connecting timed out"),
-    (r"no free connection", "no free connection in time"),
-)
-_HOST = re.compile(r"(?:connect(?:ing)? to|for host) (?P<host>[^\s;:,]+)", re.IGNORECASE)
-
 
 def is_connection_failure(error: BaseException) -> bool:
     """True when `error` says the service could not be reached (nothing was exchanged)."""
@@ -57,19 +40,9 @@ def is_connection_failure(error: BaseException) -> bool:
 
 def describe_unreachable(error: MimecastError, rows: int) -> str:
     """The one line of a run stopped because the service could not be reached."""
-    host = getattr(error, "host", None)
-    cause = getattr(error, "cause", None)
-    if host is None:  # an error made without its host: read it from the text
-        match = _HOST.search(error.message)
-        host = match.group("host") if match else "the service"
-    if cause is None and isinstance(error, TLSError):
-        cause = "TLS verification failed"
-    elif cause is None:
-        lowered = error.message.lower()
-        cause = next(
-            (name for pattern, name in _CAUSES if re.search(pattern, lowered)),
-            error.message.split(". Gave up after")[0].rstrip("."),
-        )
+    # The client's connection errors say which host and why (`api.http_errors.connect_cause`).
+    host = getattr(error, "host", None) or "the service"
+    cause = getattr(error, "cause", None) or error.message.split(". Gave up after")[0].rstrip(".")
     return (
         f"cannot reach {host}: {cause}; stopped after {rows} rows failed to connect and none "
         "succeeded"
